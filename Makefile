@@ -1,0 +1,60 @@
+# Atlas Santé: the two commands of the README are `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The PostgreSQL + Redis backend used by the second test pass and by `make bench`.
+PG_URL ?= postgres://postgres@127.0.0.1:5432/atlas
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
+PYTEST_ARGS ?=
+
+.PHONY: install system-deps demo serve test test-embedded test-postgres bench lock clean
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.lock
+	touch $@
+
+install: $(BIN)/.installed
+
+# Debian's Chromium for the browser tests (Playwright's own browser download is not used).
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+var/secret_key:
+	@mkdir -p var
+	@$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+# Install, migrate, import the geography and data, compute, then serve on http://$(HOST):$(PORT).
+demo: install var/secret_key
+	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py migrate --noinput
+	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py import_geography
+	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py demo_data
+	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+serve: install var/secret_key
+	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Both backends: the embedded default (SQLite, in-process tasks), then PostgreSQL + Redis + celery worker.
+test: install system-deps
+	$(MAKE) test-embedded
+	$(MAKE) test-postgres
+
+test-embedded: install
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install
+	DATABASE_URL=$(PG_URL) $(BIN)/python -m benchmarks.run
+
+lock:
+	$(BIN)/pip freeze --exclude-editable | grep -v '^atlas-sante' > requirements.lock
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache
