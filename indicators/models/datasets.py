@@ -1,0 +1,87 @@
+"""Raw data: a dataset (one source table), its uploaded files and its observations in long format."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from geo.models import Area, Level
+
+from .choices import Sex
+
+
+class Dataset(models.Model):
+    code = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=255)
+    publisher = models.CharField(max_length=255, blank=True)
+    licence = models.CharField(max_length=255, blank=True)
+    vintage = models.CharField(max_length=64, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    # The level the data is observed at; every observation's area must be of this level.
+    level = models.CharField(max_length=16, choices=Level.choices, default=Level.DEPARTMENT)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("jeu de données")
+        verbose_name_plural = _("jeux de données")
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class Upload(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        VALIDATING = "validating", _("Validation")
+        INVALID = "invalid", _("Invalide")
+        IMPORTING = "importing", _("Import en cours")
+        IMPORTED = "imported", _("Importé")
+        FAILED = "failed", _("Échec")
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="uploads")
+    file = models.FileField(upload_to="uploads/", max_length=500, blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    # {"errors": [{"line", "column", "value", "reason"}], "error_count": int, "truncated": bool}
+    report = models.JSONField(default=dict, blank=True)
+    row_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="indicator_uploads"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("fichier importé")
+        verbose_name_plural = _("fichiers importés")
+
+    def __str__(self):
+        return f"{self.original_name or self.file.name} → {self.dataset.code} ({self.status})"
+
+
+class Observation(models.Model):
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="observations")
+    upload = models.ForeignKey(Upload, null=True, blank=True, on_delete=models.SET_NULL, related_name="observations")
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="observations")
+    period = models.PositiveSmallIntegerField()
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    # "0", "1-4", ..., "95+", "90+", any "a-b" / "a+" band, or "all".
+    age_band = models.CharField(max_length=16)
+    category = models.CharField(max_length=64, blank=True, default="")
+    value = models.FloatField()
+
+    class Meta:
+        ordering = ["dataset", "period", "area", "sex", "age_band", "category"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dataset", "area", "period", "sex", "age_band", "category"], name="observation_unique_key"
+            )
+        ]
+        indexes = [models.Index(fields=["dataset", "period"], name="observation_dataset_period")]
+        verbose_name = _("observation")
+        verbose_name_plural = _("observations")
+
+    def __str__(self):
+        return f"{self.dataset_id}:{self.area_id} {self.period} {self.sex} {self.age_band} {self.category} = {self.value}"

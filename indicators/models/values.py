@@ -1,0 +1,44 @@
+"""Computed indicator values (the published table). Suppressed cells store NULL numbers, never the count."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from geo.models import Area
+
+from .catalog import Indicator
+from .choices import Comparison, Sex
+from .runs import Release
+
+
+class Value(models.Model):
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="values")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="indicator_values")
+    period = models.CharField(max_length=9)  # "2019" or pooled "2017-2019"
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    value = models.FloatField(null=True, blank=True)
+    lower_95 = models.FloatField(null=True, blank=True)
+    upper_95 = models.FloatField(null=True, blank=True)
+    lower_99_8 = models.FloatField(null=True, blank=True)
+    upper_99_8 = models.FloatField(null=True, blank=True)
+    numerator = models.FloatField(null=True, blank=True)
+    denominator = models.FloatField(null=True, blank=True)
+    suppressed = models.BooleanField(default=False)
+    unreliable = models.BooleanField(default=False)
+    not_computable = models.BooleanField(default=False)
+    cmp_parent = models.CharField(max_length=16, choices=Comparison.choices, blank=True)
+    cmp_france = models.CharField(max_length=16, choices=Comparison.choices, blank=True)
+    quantile = models.SmallIntegerField(null=True, blank=True)
+    map_class = models.SmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["indicator", "period", "sex", "area"]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "indicator", "area", "period", "sex"], name="value_unique_key")
+        ]
+        indexes = [models.Index(fields=["indicator", "release", "period", "sex"], name="value_ind_rel_period_sex")]
+        verbose_name = _("valeur")
+        verbose_name_plural = _("valeurs")
+
+    def __str__(self):
+        return f"{self.indicator_id}:{self.area_id} {self.period} {self.sex} = {self.value}"
