@@ -174,10 +174,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Swagger UI would otherwise send the schema to validator.swagger.io from the browser.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "ENUM_NAME_OVERRIDES": {"LevelEnum": "geo.models.Level", "DetailEnum": "geo.models.Detail"},
 }
 
 # --- Security: HTTPS hardening on unless DEBUG, or switched off for a plain-HTTP local demo.
-ATLAS_HTTPS = env_bool("ATLAS_HTTPS", not DEBUG)
+ATLAS_HTTPS = env_bool("ATLAS_HTTPS", not (DEBUG or TESTING))
 SECURE_SSL_REDIRECT = ATLAS_HTTPS
 SESSION_COOKIE_SECURE = ATLAS_HTTPS
 CSRF_COOKIE_SECURE = ATLAS_HTTPS

@@ -43,7 +43,7 @@ def oracle_dir(data_dir) -> Path:
 def _worker_env(db_name: str) -> dict:
     env = dict(os.environ)
     url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + db_name
-    env.update({"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings", "ATLAS_WORKER_UNDER_TEST": "1"})
+    env.update({"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": settings.SECRET_KEY, "ATLAS_HTTPS": "0"})
     return env
 
 
