@@ -1,0 +1,65 @@
+"""`make bench`: run every benchmark in its own process and rewrite BENCHMARKS.md.
+
+Each benchmark module prints a markdown section (medians and ratios to a baseline measured in the same
+run) on stdout. A separate process per benchmark keeps peak-memory readings independent.
+"""
+
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = [
+    "benchmarks.stats_dsr",
+    "benchmarks.stats_rates",
+    "benchmarks.stats_life_expectancy",
+    "benchmarks.geo_import",
+    "benchmarks.geo_payloads",
+    "benchmarks.engine_import",
+    "benchmarks.engine_compute",
+]
+
+
+def _machine() -> str:
+    import numpy
+    import pandas
+
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"numpy {numpy.__version__}, pandas {pandas.__version__}, {platform.platform()}"
+    )
+
+
+def main(names: list[str]) -> int:
+    selected = [b for b in BENCHMARKS if not names or b.split(".")[-1] in names]
+    sections, failures = [], []
+    for module in selected:
+        if not (ROOT / (module.replace(".", "/") + ".py")).exists():
+            sections.append(f"## {module}\n\nNot present in this checkout.\n")
+            continue
+        print(f"running {module}", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", module], cwd=ROOT, capture_output=True, text=True)
+        elapsed = time.perf_counter() - started
+        if done.returncode != 0:
+            failures.append(module)
+            sections.append(f"## {module}\n\nFAILED (exit {done.returncode}):\n\n```\n{done.stderr[-3000:]}\n```\n")
+        else:
+            sections.append(done.stdout.strip() + f"\n\n_(wall time of this benchmark: {elapsed:.0f} s)_\n")
+    header = (
+        "# Benchmarks\n\nWritten by `make bench` (`python -m benchmarks.run`); do not edit by hand.\n"
+        f"Run on {date.today().isoformat()}: {_machine()}.\n"
+        "Every timing is a median over repeated runs; every ratio compares with a baseline measured in the same run.\n"
+    )
+    (ROOT / "BENCHMARKS.md").write_text(header + "\n" + "\n".join(sections))
+    if failures:
+        print("failed: " + ", ".join(failures), file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
