@@ -6,3 +6,8 @@ Methods follow PHEindicatormethods 2.1.0 (UKHSA); docs/methods/ has one page per
 from ._validation import StatsInputError
 
 # stats1: crude rate, proportion, mean, DSR, indirect standardisation
+
+# stats2: life expectancy, quantiles, significance, trend, standard populations, re-banding
+from .life_expectancy import life_expectancy  # noqa: E402
+from .rebanding import BandError, format_band, parse_band, reband_array, reband_frame, reband_matrix  # noqa: E402
+from .standard_populations import esp2013, french_reference_population  # noqa: E402
