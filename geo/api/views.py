@@ -1,0 +1,211 @@
+"""Read-only geography API: levels, area search, area detail and GeoJSON maps.
+
+Each view keeps its input and output serializers beside it; the selectors do the reading.
+"""
+
+from django.http import Http404, HttpResponse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer, inline_serializer,
+)
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import ListAPIView
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from geo import selectors
+from geo.models import Detail, Level
+
+LEVEL_CHOICES = Level.choices
+GEOJSON_MAX_AGE = 3600
+
+
+def _level_or_404(level: str) -> str:
+    if level not in Level.values:
+        raise Http404(f"unknown level {level!r}; one of {', '.join(Level.values)}")
+    return level
+
+
+def _parent_or_400(code: str | None, parent_level: str | None, level: str | None):
+    if not code:
+        return None
+    try:
+        return selectors.parent_resolve(code, parent_level, level)
+    except selectors.AreaNotFound:
+        raise ValidationError({"parent": [_("Aucun territoire de code « %(code)s ».") % {"code": code}]})
+
+
+@extend_schema_serializer(component_name="AreaRef")
+class AreaRefSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=LEVEL_CHOICES)
+    code = serializers.CharField(help_text="Territories: <set code>:<area code>.")
+    name = serializers.CharField()
+    population = serializers.IntegerField(allow_null=True)
+
+
+# --- /levels/ ---------------------------------------------------------------------------------------
+
+class LevelListView(APIView):
+    @extend_schema_serializer(component_name="Level")
+    class OutputSerializer(serializers.Serializer):
+        code = serializers.ChoiceField(choices=LEVEL_CHOICES)
+        label = serializers.CharField(help_text="Translated to the request's language.")
+        area_count = serializers.IntegerField()
+
+    @extend_schema(operation_id="levels_list", responses=OutputSerializer(many=True),
+                   summary="Geographic levels, largest first, with their number of areas")
+    def get(self, request):
+        return Response(self.OutputSerializer(selectors.level_list(), many=True).data)
+
+
+# --- /areas/ ----------------------------------------------------------------------------------------
+
+class AreaPagination(LimitOffsetPagination):
+    default_limit = 100
+    max_limit = 1000
+
+
+class AreaFilter(filters.FilterSet):
+    level = filters.ChoiceFilter(choices=LEVEL_CHOICES, method="filter_nothing", help_text="Level of the areas.")
+    parent = filters.CharFilter(
+        method="filter_nothing",
+        help_text="Code of an area containing the results (communes of department 29: level=commune&parent=29). "
+        "Without parent_level the closest level above `level` holding that code is used. "
+        "Territories: <set code>:<area code>.",
+    )
+    parent_level = filters.ChoiceFilter(choices=LEVEL_CHOICES, method="filter_nothing",
+                                        help_text="Level of `parent` when its code is ambiguous (53: region or department).")
+    q = filters.CharFilter(method="filter_nothing",
+                           help_text="Name words (accent- and case-insensitive) or code prefix; best matches first.")
+
+    def filter_nothing(self, queryset, name, value):
+        # Filters combine (parent depends on level), so filter_queryset applies them all at once.
+        return queryset
+
+    def filter_queryset(self, queryset):
+        data = self.form.cleaned_data
+        level = data.get("level") or None
+        parent = _parent_or_400(data.get("parent"), data.get("parent_level") or None, level)
+        return selectors.area_list(level=level, parent=parent, q=data.get("q") or None)
+
+
+class AreaListView(ListAPIView):
+    @extend_schema_serializer(component_name="Area")
+    class OutputSerializer(serializers.Serializer):
+        level = serializers.ChoiceField(choices=LEVEL_CHOICES)
+        code = serializers.CharField(source="public_code", help_text="Territories: <set code>:<area code>.")
+        name = serializers.CharField()
+        population = serializers.IntegerField(allow_null=True)
+        area_km2 = serializers.FloatField(allow_null=True)
+        density = serializers.FloatField(allow_null=True, help_text="Inhabitants per km².")
+        is_overseas = serializers.BooleanField()
+        parent_code = serializers.CharField(source="parent.code", allow_null=True, default=None,
+                                            help_text="Code of the administrative parent one level up.")
+
+    serializer_class = OutputSerializer
+    filterset_class = AreaFilter
+    pagination_class = AreaPagination
+    queryset = selectors.area_list()
+
+    @extend_schema(operation_id="areas_list", summary="Search and filter areas")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+# --- /areas/{level}/{code}/ -------------------------------------------------------------------------
+
+class AreaDetailView(APIView):
+    @extend_schema_serializer(component_name="AreaDetail")
+    class OutputSerializer(serializers.Serializer):
+        level = serializers.ChoiceField(choices=LEVEL_CHOICES, source="area.level")
+        code = serializers.CharField(source="area.code")
+        name = serializers.CharField(source="area.name")
+        territory_set = serializers.CharField(source="area.territory_set.code", allow_null=True, default=None)
+        population = serializers.IntegerField(source="area.population", allow_null=True)
+        area_km2 = serializers.FloatField(source="area.area_km2", allow_null=True)
+        density = serializers.FloatField(allow_null=True, help_text="Inhabitants per km².")
+        is_overseas = serializers.BooleanField(source="area.is_overseas")
+        has_geometry = serializers.BooleanField(source="area.has_geometry")
+        parents = AreaRefSerializer(many=True, help_text="Areas above it sharing its communes, largest first.")
+        children = AreaRefSerializer(many=True, help_text="Areas one level down (a department: its EPCIs and communes).")
+        territories = AreaRefSerializer(many=True, help_text="User-defined territories sharing communes with it.")
+
+    @extend_schema(
+        operation_id="areas_retrieve",
+        summary="One area with its parents, children and territories",
+        parameters=[
+            OpenApiParameter("level", str, OpenApiParameter.PATH, enum=Level.values),
+            OpenApiParameter("code", str, OpenApiParameter.PATH,
+                             description="Area code; for territories <set code>:<area code>."),
+        ],
+        responses={200: OutputSerializer, 404: OpenApiResponse(description="Unknown level or code")},
+    )
+    def get(self, request, level: str, code: str):
+        try:
+            detail = selectors.area_detail(_level_or_404(level), code)
+        except selectors.AreaNotFound as exc:
+            raise Http404(str(exc))
+        return Response(self.OutputSerializer(detail).data)
+
+
+# --- /geojson/{level}/ ------------------------------------------------------------------------------
+
+class GeoJSONView(APIView):
+    @extend_schema_serializer(component_name="GeoJSONQuery")
+    class InputSerializer(serializers.Serializer):
+        parent = serializers.CharField(required=False, help_text="Only the areas within this area (code).")
+        parent_level = serializers.ChoiceField(choices=LEVEL_CHOICES, required=False)
+        detail = serializers.ChoiceField(
+            choices=Detail.choices, default=Detail.NATIONAL,
+            error_messages={"invalid_choice": _("« {input} » n'est pas un niveau de détail valide : national ou zoomed.")},
+        )
+        insets = serializers.BooleanField(
+            required=False, allow_null=True, default=None,
+            help_text="Overseas departments drawn beside metropolitan France. Default: true for national "
+            "region/department maps without parent.",
+        )
+
+    feature_collection = inline_serializer("FeatureCollection", {
+        "type": serializers.CharField(default="FeatureCollection"),
+        "features": inline_serializer("Feature", {
+            "type": serializers.CharField(default="Feature"),
+            "id": serializers.CharField(),
+            "properties": inline_serializer("FeatureProperties", {
+                "code": serializers.CharField(), "name": serializers.CharField(),
+                "level": serializers.ChoiceField(choices=LEVEL_CHOICES),
+                "population": serializers.IntegerField(allow_null=True),
+                "area_km2": serializers.FloatField(allow_null=True),
+            }),
+            "geometry": serializers.JSONField(help_text="GeoJSON Polygon or MultiPolygon, WGS84 lon/lat."),
+        }, many=True),
+    })
+
+    @extend_schema(
+        operation_id="geojson_retrieve",
+        summary="GeoJSON FeatureCollection of a level (application/geo+json, ETag, cacheable)",
+        parameters=[OpenApiParameter("level", str, OpenApiParameter.PATH, enum=Level.values), InputSerializer],
+        responses={
+            (200, "application/geo+json"): feature_collection,
+            (304, "application/geo+json"): OpenApiResponse(description="Not modified (If-None-Match)"),
+            (400, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="Bad parameter"),
+            (404, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="Unknown level"),
+        },
+    )
+    def get(self, request, level: str):
+        level = _level_or_404(level)
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        parent = _parent_or_400(data.get("parent"), data.get("parent_level"), level)
+        payload = selectors.area_geojson(level, detail=data["detail"], parent=parent, insets=data["insets"])
+        response = get_conditional_response(request, etag=payload.etag)
+        if response is None:
+            response = HttpResponse(payload.content, content_type="application/geo+json")
+        response["ETag"] = payload.etag
+        patch_cache_control(response, public=True, max_age=GEOJSON_MAX_AGE)
+        return response
