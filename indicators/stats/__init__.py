@@ -11,3 +11,10 @@ from ._validation import StatsInputError
 from .life_expectancy import life_expectancy  # noqa: E402
 from .rebanding import BandError, format_band, parse_band, reband_array, reband_frame, reband_matrix  # noqa: E402
 from .standard_populations import esp2013, french_reference_population  # noqa: E402
+from ._core import ci_tag, confidence_levels, poisson_limits, wilson_limits, z_value
+from .dsr import dsr
+from .indirect import icm, isr, smr
+from .means import mean
+from .proportions import proportion
+from .rates import crude_rate
+# end stats1

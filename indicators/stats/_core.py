@@ -219,3 +219,61 @@ def factorize_groups(data: pd.DataFrame, group_cols: Sequence[str]) -> tuple[np.
 def group_sum(codes: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
     """Sum of ``values`` per group code (NaN propagates to its group)."""
     return np.bincount(codes, weights=values, minlength=n_groups)
+
+
+class Prepared:
+    """Inputs fetched and coded once: float arrays per field, their display names, groups for messages."""
+
+    __slots__ = ("arrays", "names", "groups", "index", "codes", "n_groups")
+
+    def __init__(self, arrays, names, groups, index, codes, n_groups):
+        self.arrays, self.names, self.groups = arrays, names, groups
+        self.index, self.codes, self.n_groups = index, codes, n_groups
+
+    def name(self, field: str) -> str:
+        return self.names[field]
+
+
+def prepare(data: pd.DataFrame | None, group_cols, **fields) -> Prepared:
+    """Fetch ``fields`` (column names of ``data``, or array-likes) as float arrays of one length.
+
+    With ``data`` and ``group_cols`` the rows are coded by group (``codes``, ``index`` = sorted group keys);
+    without ``data`` the output index follows a pandas input's index, else a RangeIndex.
+    """
+    from ._validation import as_float_array, check_same_length
+
+    arrays, names = {}, {}
+    index = None
+    for field, value in fields.items():
+        if value is None:
+            continue
+        if data is not None and isinstance(value, str):
+            if value not in data.columns:
+                raise StatsInputError(f"{field}: {value!r} is not a column of the data")
+            names[field] = value
+            arrays[field] = as_float_array(value, data[value])
+        else:
+            names[field] = field
+            if index is None and isinstance(value, pd.Series):
+                index = value.index
+            arrays[field] = as_float_array(field, value)
+    length = check_same_length(**{names[f]: a for f, a in arrays.items()})
+    if data is not None:
+        if length != len(data):
+            raise StatsInputError(f"inputs have {length} values but the data has {len(data)} rows")
+        group_cols = list(group_cols or [])
+        if group_cols:
+            codes, keys, n_groups = factorize_groups(data, group_cols)
+            return Prepared(arrays, names, data[group_cols], keys, codes, n_groups)
+        return Prepared(arrays, names, None, data.index, None, len(data))
+    if group_cols:
+        raise StatsInputError("group_cols: needs a DataFrame passed as data")
+    index = index if index is not None and len(index) == length else pd.RangeIndex(length)
+    groups = index.to_series(index=index) if not isinstance(index, pd.RangeIndex) else None
+    return Prepared(arrays, names, groups, index, None, length)
+
+
+def limits_frame(index, value, limits: dict[str, np.ndarray], extra: dict) -> pd.DataFrame:
+    """The common result shape: value, lower_<tag>/upper_<tag> per level, then method-specific columns."""
+    columns = {"value": value, **limits, **extra}
+    return pd.DataFrame(columns, index=index, copy=False)
