@@ -1,0 +1,1 @@
+"""Writes of the indicator engine, one module per entity (datasets, catalog; runs by the compute package)."""

@@ -1,0 +1,145 @@
+"""Dataset writes: create a dataset, import a long-format file into it, process an admin upload."""
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from django.utils import timezone
+from tqdm import tqdm
+
+from geo.models import Area, CommuneAlias
+from indicators.importing.readers import DEFAULT_CHUNK_ROWS, FileFormatError, is_xlsx, iter_chunks
+from indicators.importing.validation import AreaTable, ErrorLog, Validator
+from indicators.importing.writers import StagingWriter
+from indicators.models import Dataset, Upload
+
+REPORT_LIMIT = 10_000
+
+
+@dataclass
+class ImportResult:
+    ok: bool
+    report: dict
+    rows: int = 0
+    deleted: int = 0
+    periods: list[int] = field(default_factory=list)
+
+
+def dataset_create(*, code: str, name: str, level: str = "department", **fields) -> Dataset:
+    dataset, _ = Dataset.objects.update_or_create(code=code, defaults={"name": name, "level": level, **fields})
+    return dataset
+
+
+def area_table_for(level: str) -> AreaTable:
+    areas = pd.DataFrame(
+        list(Area.objects.filter(territory_set__isnull=True).values_list("id", "level", "code")),
+        columns=["id", "level", "code"],
+    )
+    aliases = pd.DataFrame(list(CommuneAlias.objects.values_list("code", "commune__code")),
+                           columns=["code", "commune_code"])
+    return AreaTable.build(level, areas, aliases)
+
+
+_PARSER_LINE = re.compile(r"line (\d+)")
+
+
+def _validate_into(path: Path, validator: Validator, writer: StagingWriter, errors: ErrorLog, bar, chunk_rows):
+    """One streaming pass: validate each chunk; stage it only while the file is still clean so far."""
+    try:
+        for chunk in iter_chunks(path, chunk_rows, bar):
+            clean = validator.validate(chunk.frame, chunk.lines)
+            if errors.count == 0:
+                writer.write(clean)
+    except FileFormatError as exc:
+        errors.add_one(exc.error)
+        return
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        match = _PARSER_LINE.search(str(exc))
+        line = int(match.group(1)) if match else 0
+        errors.add_one({"line": line, "column": "", "value": "", "reason": f"unreadable file: {exc}"})
+        return
+    validator.check_duplicates()
+    if validator.rows == 0 and errors.count == 0:
+        errors.add_one({"line": 2, "column": "", "value": "", "reason": "the file holds no data rows"})
+
+
+def dataset_import(
+    dataset: Dataset,
+    path,
+    *,
+    upload: Upload | None = None,
+    progress: bool = False,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    report_limit: int = REPORT_LIMIT,
+) -> ImportResult:
+    """Validate the whole file, then atomically replace the dataset's observations for the file's periods.
+
+    Nothing is written to ``indicators_observation`` unless every row is valid.
+    """
+    path = Path(path)
+    errors = ErrorLog(report_limit)
+    validator = Validator(area_table_for(dataset.level), errors)
+    writer = StagingWriter()
+    _set_status(upload, Upload.Status.VALIDATING)
+    total = None if is_xlsx(path) else path.stat().st_size
+    unit = "rows" if total is None else "B"
+    bar = tqdm(total=total, unit=unit, unit_scale=True, file=sys.stderr, disable=not progress, desc=path.name)
+    try:
+        writer.begin()
+        _validate_into(path, validator, writer, errors, bar, chunk_rows)
+        bar.close()
+        if errors.count:
+            result = ImportResult(ok=False, report=errors.report(), rows=validator.rows)
+            _finish(upload, Upload.Status.INVALID, result)
+            return result
+        _set_status(upload, Upload.Status.IMPORTING)
+        periods = sorted(validator.periods)
+        deleted, inserted = writer.merge(dataset.pk, upload.pk if upload else None, periods)
+        report = {**errors.report(), "rows": inserted, "replaced": deleted, "periods": periods}
+        result = ImportResult(ok=True, report=report, rows=inserted, deleted=deleted, periods=periods)
+        _finish(upload, Upload.Status.IMPORTED, result)
+        return result
+    except Exception as exc:
+        failure = {"errors": [{"line": 0, "column": "", "value": "", "reason": f"import failed: {exc}"}],
+                   "error_count": 1, "truncated": False}
+        _finish(upload, Upload.Status.FAILED, ImportResult(ok=False, report=failure))
+        raise
+    finally:
+        bar.close()
+        writer.discard()
+
+
+def _set_status(upload: Upload | None, status: str) -> None:
+    if upload is not None:
+        upload.status = status
+        upload.save(update_fields=["status"])
+
+
+def _finish(upload: Upload | None, status: str, result: ImportResult) -> None:
+    if upload is None:
+        return
+    upload.status = status
+    upload.report = result.report
+    upload.row_count = result.rows
+    upload.finished_at = timezone.now()
+    upload.save(update_fields=["status", "report", "row_count", "finished_at"])
+
+
+def upload_process(upload: Upload, *, progress: bool = False) -> ImportResult:
+    """Import an admin upload (its stored file) into its dataset; the outcome is stored on the upload."""
+    return dataset_import(upload.dataset, upload.file.path, upload=upload, progress=progress)
+
+
+def format_report(report: dict, limit: int = 20) -> str:
+    """The first ``limit`` report lines for a terminal, then the total count."""
+    lines = [
+        f"line {e['line']}, column {e['column'] or '-'}: {e['reason']} (value: {e['value']!r})"
+        for e in report.get("errors", [])[:limit]
+    ]
+    count = report.get("error_count", 0)
+    if count > len(lines):
+        lines.append(f"... and {count - len(lines)} more error(s)")
+    lines.append(f"{count} error(s) in total")
+    return "\n".join(lines)
