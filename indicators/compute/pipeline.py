@@ -1,0 +1,145 @@
+"""The whole computation of one indicator: observations in, one row per (area, period, sex) out."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from indicators.stats.rebanding import reband_array
+
+from . import compare, disclosure, methods
+from .cube import Cube, align, build_cube, pool, roll_up
+from .geography import rollup
+from .spec import SEXES, ComputeError, Geography, IndicatorSpec
+
+BANDED_METHODS = {"dsr", "isr", "smr", "life_expectancy"}
+NO_DENOMINATOR = {"count", "density"}
+VALUE_COLUMNS = [
+    "area_id", "period", "sex", "value", *methods.CI_COLUMNS, "numerator", "denominator", "suppressed",
+    "unreliable", "not_computable", "cmp_parent", "cmp_france", "quantile", "map_class",
+]
+
+
+@dataclass
+class ComputeResult:
+    values: pd.DataFrame  # VALUE_COLUMNS
+    breaks: dict  # "level|period|sex" -> {scheme: [upper bounds]}
+    timings: dict = field(default_factory=dict)
+
+
+def _prepared(obs: pd.DataFrame, level: str, flt, spec: IndicatorSpec, geo: Geography, name: str) -> Cube:
+    if spec.method == "life_expectancy":
+        flt = replace(flt, age_min=None, age_max=None)  # the life table needs every band; age_min picks e at age
+    cube = pool(build_cube(obs, flt, need_bands=spec.method in BANDED_METHODS, name=name), spec.pooling)
+    targets, matrix = rollup(geo, level, cube.area_ids)
+    return roll_up(cube, targets, matrix)
+
+
+def _selection(spec: IndicatorSpec, num: Cube, den: Cube | None) -> np.ndarray:
+    """(A, P, 3) mask of the groups to publish."""
+    if den is None:
+        mask = num.present.copy()
+    else:
+        # A missing numerator row means no event, but only where the numerator was collected that year.
+        mask = den.present & num.present.any(axis=0)[None, :, :]
+    sex = spec.numerator_filter.sex
+    if sex:
+        mask[:, :, [i for i, s in enumerate(SEXES) if s != sex]] = False
+    return mask
+
+
+def _statistic(spec: IndicatorSpec, geo: Geography, num: Cube, den: Cube | None, mask: np.ndarray) -> pd.DataFrame:
+    B = len(num.bands)
+    x_bands = num.data.reshape(-1, B)[mask.ravel()]
+    x = x_bands.sum(axis=1)
+    if spec.method == "count":
+        return methods.count(x)
+    if spec.method == "density":
+        km2 = geo.areas.set_index("id")["area_km2"].reindex(num.area_ids).to_numpy(dtype=float)
+        per_group = np.broadcast_to(km2[:, None, None], mask.shape)[mask]
+        return methods.density(x, per_group)
+    n_bands = den.data.reshape(-1, B)[mask.ravel()]
+    if spec.method in ("crude_rate", "proportion", "mean"):
+        return methods.ratio(spec.method, x, n_bands.sum(axis=1), spec.multiplier)
+    if spec.method == "dsr":
+        if spec.standard_weights is None:
+            raise ComputeError(f"{spec.code}: a DSR needs a standard population")
+        w = spec.standard_weights
+        weights = reband_array(w.to_numpy(dtype=float), list(w.index), num.bands)
+        return methods.direct_standardised(x_bands, n_bands, weights, spec.multiplier)
+    if spec.method in ("isr", "smr"):
+        return _indirect(spec, geo, num, den, mask, x_bands, n_bands)
+    if spec.method == "life_expectancy":
+        return methods.life_expectancy_at(x_bands, n_bands, num.bands, spec.numerator_filter.age_min or 0)
+    raise ComputeError(f"{spec.code}: unknown method {spec.method!r}")
+
+
+def _indirect(spec, geo, num, den, mask, x_bands, n_bands) -> pd.DataFrame:
+    france = geo.france_id()
+    where = np.searchsorted(num.area_ids, france) if france is not None else len(num.area_ids)
+    if where >= len(num.area_ids) or num.area_ids[where] != france:
+        raise ComputeError(f"{spec.code}: indirect standardisation needs France's rates; the data does not reach France")
+    group_index = np.nonzero(mask.reshape(len(num.area_ids), -1))[1]  # (period, sex) cell of each group
+    B = len(num.bands)
+    ref_x = num.data[where].reshape(-1, B)[group_index]
+    ref_n = den.data[where].reshape(-1, B)[group_index]
+    return methods.indirect_standardised(spec.method, x_bands, n_bands, ref_x, ref_n, spec.multiplier)
+
+
+def _frame(num: Cube, mask: np.ndarray, stats: pd.DataFrame) -> pd.DataFrame:
+    a, p, s = np.nonzero(mask)
+    frame = pd.DataFrame({
+        "area_id": num.area_ids[a],
+        "period": np.asarray(num.periods, dtype=object)[p],
+        "sex": np.asarray(SEXES, dtype=object)[s],
+    })
+    for col in stats.columns:
+        frame[col] = stats[col].to_numpy()
+    return frame
+
+
+def _level_groups(geo: Geography, area_ids: np.ndarray) -> pd.Series:
+    """Quantiles and map classes rank areas among their own kind (each territory set on its own)."""
+    areas = geo.areas.set_index("id")
+    level = areas["level"].reindex(area_ids).astype(object)
+    if "territory_set_id" in areas:
+        sets = areas["territory_set_id"].reindex(area_ids)
+        level = level.where(sets.isna(), "territory:" + sets.astype("Int64").astype(str))
+    return pd.Series(level.to_numpy(), dtype=object)
+
+
+def compute_indicator(spec: IndicatorSpec, geo: Geography, numerator: pd.DataFrame,
+                      denominator: pd.DataFrame | None = None) -> ComputeResult:
+    """Every value of one indicator for every area reached, period and sex. Raises ComputeError."""
+    timings, started = {}, time.perf_counter()
+
+    def lap(stage):
+        nonlocal started
+        now = time.perf_counter()
+        timings[stage] = round(now - started, 3)
+        started = now
+
+    num = _prepared(numerator, spec.numerator_level, spec.numerator_filter, spec, geo, "numerator")
+    den = None
+    if spec.method not in NO_DENOMINATOR:
+        if denominator is None or spec.denominator_level is None:
+            raise ComputeError(f"{spec.code}: method {spec.method} needs a denominator dataset")
+        den = _prepared(denominator, spec.denominator_level, spec.denominator_filter, spec, geo, "denominator")
+        num, den = align(num, den, need_bands=spec.method in BANDED_METHODS)
+    lap("aggregate")
+    mask = _selection(spec, num, den)
+    frame = _frame(num, mask, _statistic(spec, geo, num, den, mask))
+    lap("statistic")
+    frame = disclosure.apply(frame, spec.method, spec.disclosure_threshold, spec.unreliable_below)
+    parents = geo.areas.set_index("id")["parent_id"]
+    frame = compare.comparisons(frame, parents, geo.france_id(), spec.polarity)
+    lap("compare")
+    groups = _level_groups(geo, frame["area_id"].to_numpy())
+    frame["quantile"] = compare.quantiles(frame, groups).to_numpy()
+    classes, breaks = compare.map_classes(frame, groups)
+    frame["map_class"] = classes.to_numpy()
+    lap("classify")
+    return ComputeResult(frame[VALUE_COLUMNS], breaks, timings)

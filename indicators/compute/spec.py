@@ -1,0 +1,67 @@
+"""Plain descriptions of what to compute: no Django, so the pipeline can be driven from tests or scripts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+SEXES = ("M", "F", "T")
+LEVELS_WITH_CONTAINING_PARENT = {"commune", "department", "region"}
+CONFIDENCE = (0.95, 0.998)
+
+
+class ComputeError(ValueError):
+    """The indicator cannot be computed from the data given (the message says which input and why)."""
+
+
+@dataclass(frozen=True)
+class DataFilter:
+    sex: str | None = None
+    age_min: int | None = None
+    age_max: int | None = None
+    category: str | None = None
+
+    @classmethod
+    def from_dict(cls, raw: dict | None) -> DataFilter:
+        raw = raw or {}
+        return cls(raw.get("sex") or None, raw.get("age_min"), raw.get("age_max"), raw.get("category") or None)
+
+    @property
+    def has_age_range(self) -> bool:
+        return self.age_min is not None or self.age_max is not None
+
+
+@dataclass
+class IndicatorSpec:
+    """An indicator as the pipeline needs it (mirrors indicators.models.Indicator)."""
+
+    code: str
+    method: str
+    numerator_level: str
+    numerator_filter: DataFilter = field(default_factory=DataFilter)
+    denominator_level: str | None = None
+    denominator_filter: DataFilter = field(default_factory=DataFilter)
+    multiplier: float = 1.0
+    # band label -> weight (already re-banded to the data's bands by the caller or by the pipeline).
+    standard_weights: pd.Series | None = None
+    pooling: int = 1
+    polarity: str = "none"
+    disclosure_threshold: int = 10
+    unreliable_below: int = 20
+
+    def __post_init__(self):
+        if self.pooling not in (1, 3, 5):
+            raise ComputeError(f"{self.code}: pooling must be 1, 3 or 5 years, not {self.pooling!r}")
+
+
+@dataclass
+class Geography:
+    """areas: columns id, level, parent_id, area_km2; memberships: columns commune_id, area_id."""
+
+    areas: pd.DataFrame
+    memberships: pd.DataFrame
+
+    def france_id(self) -> int | None:
+        ids = self.areas.loc[self.areas["level"] == "country", "id"]
+        return int(ids.iloc[0]) if len(ids) == 1 else None
