@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from django.conf import settings
 
+ROOT = Path(__file__).resolve().parents[2]
 MISSING = {"", "NA"}
 
 
@@ -87,3 +88,17 @@ def assert_matches(actual, expected, row: dict, field: str) -> None:
         )
         return
     assert actual == pytest.approx(expected, **tolerance(row)), f"{case} {field}: {actual!r} != {expected!r}"
+
+
+def row_count(oracle_dir: Path, name: str) -> int:
+    """Data records in the file, counted independently of :func:`load` (header excluded)."""
+    with open(Path(oracle_dir) / name, newline="", encoding="utf-8") as fh:
+        return sum(1 for _ in csv.reader(fh)) - 1
+
+
+def assert_all_rows_tested(oracle_dir: Path, name: str, ids: list[str]) -> None:
+    """The parametrised ids cover every row of the file, and the file is not empty."""
+    expected = row_count(oracle_dir, name)
+    assert expected > 0, f"{name} has no rows"
+    assert len(ids) == expected, f"{name}: {len(ids)} cases tested, file has {expected} rows"
+    assert sorted(ids) == sorted(by_id(oracle_dir, name))
