@@ -1,7 +1,8 @@
 """Comparisons with the parent area and France, quantiles and map classes, for all areas at once.
 
-Significance is CI overlap at 95% (Fingertips' rule, PHE "Technical guide: Confidence intervals"):
-non-overlapping intervals differ; the direction is then named by the indicator's polarity.
+Significance is Fingertips' "compared with benchmark" rule at 95% (indicators.stats.significance): the
+comparator's value outside the area's 95% interval is significantly different; the indicator's polarity
+names the direction (better/worse, or lower/higher without polarity).
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from indicators.stats.quantiles import quantiles as stats_quantiles
+from indicators.stats.significance import NOT_COMPARED, ci_direction, judge
+
 QUANTILES = 5
 SCHEMES = ("Quantiles", "FisherJenks", "EqualInterval")
 DEFAULT_SCHEME = "Quantiles"
@@ -19,22 +23,18 @@ DEFAULT_SCHEME = "Quantiles"
 FISHER_JENKS_EXACT_MAX = 100
 
 
-def direction(lower, upper, ref_lower, ref_upper, polarity: str) -> np.ndarray:
+def direction(lower, upper, ref_value, polarity: str) -> np.ndarray:
     """better/similar/worse (lower/similar/higher without polarity); "" when either side is missing."""
-    lower, upper = np.asarray(lower, float), np.asarray(upper, float)
-    ref_lower, ref_upper = np.asarray(ref_lower, float), np.asarray(ref_upper, float)
-    known = ~(np.isnan(lower) | np.isnan(upper) | np.isnan(ref_lower) | np.isnan(ref_upper))
-    higher = known & (lower > ref_upper)
-    lower_ = known & (upper < ref_lower)
-    names = {"high_is_good": ("better", "worse"), "low_is_good": ("worse", "better")}.get(polarity, ("higher", "lower"))
-    return np.select([higher, lower_, known], [names[0], names[1], "similar"], "")
+    judged = judge(ci_direction(lower, upper, ref_value), None if polarity in (None, "", "none") else polarity)
+    labels = np.asarray(judged, dtype=object)
+    return np.where(labels == NOT_COMPARED, "", labels)
 
 
 def _against(frame: pd.DataFrame, ref_ids: np.ndarray, polarity: str) -> np.ndarray:
-    lookup = frame.set_index(["area_id", "period", "sex"])[["lower_95", "upper_95"]]
+    lookup = frame.set_index(["area_id", "period", "sex"])["value"]
     keys = pd.MultiIndex.from_arrays([ref_ids, frame["period"].to_numpy(), frame["sex"].to_numpy()])
-    ref = lookup.reindex(keys)
-    result = direction(frame["lower_95"], frame["upper_95"], ref["lower_95"], ref["upper_95"], polarity)
+    ref = lookup.reindex(keys).to_numpy(dtype=float)
+    result = direction(frame["lower_95"], frame["upper_95"], ref, polarity)
     return np.where(pd.isna(ref_ids) | (ref_ids == frame["area_id"].to_numpy()), "not_compared", result)
 
 
@@ -47,10 +47,11 @@ def comparisons(frame: pd.DataFrame, parents: pd.Series, france_id: int | None, 
 
 
 def quantiles(frame: pd.DataFrame, group: pd.Series) -> pd.Series:
-    """Quintile 1..5 of each value within its (level group, period, sex); NULL when no value."""
-    keys = [group.to_numpy(), frame["period"].to_numpy(), frame["sex"].to_numpy()]
-    pct = frame["value"].groupby(keys).rank(method="average", pct=True)
-    return np.ceil(pct * QUANTILES).clip(1, QUANTILES).astype("Int16")
+    """Quintile 1 (lowest values) .. 5 within (level group, period, sex), as PHE's phe_quantile."""
+    data = pd.DataFrame({"value": frame["value"].to_numpy(), "group": group.to_numpy(),
+                         "period": frame["period"].to_numpy(), "sex": frame["sex"].to_numpy()})
+    result = stats_quantiles(data, "value", ["group", "period", "sex"], nquantiles=QUANTILES, invert=False)
+    return result["quantile"].astype("Int16")
 
 
 def _classify(mapclassify, scheme: str, values: np.ndarray, k: int):
