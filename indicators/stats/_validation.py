@@ -21,19 +21,24 @@ class StatsInputError(ValueError):
     """Bad input to a statistics function; the message names the field, the group and the value."""
 
 
+def _py(value):
+    """numpy scalars print as np.int64(0): show the plain Python value instead."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _label(groups, position: int) -> str:
     """Describe row ``position``: its group label (if known) and its row (index label or position)."""
     if groups is None:
         return f"row {position}"
     if isinstance(groups, pd.DataFrame):
         row = groups.iloc[position]
-        key = tuple(row.tolist()) if len(row) > 1 else row.iloc[0]
-        return f"group {key!r} (row {groups.index[position]!r})"
+        key = tuple(_py(v) for v in row.tolist()) if len(row) > 1 else _py(row.iloc[0])
+        return f"group {key!r} (row {_py(groups.index[position])!r})"
     if isinstance(groups, pd.Series | pd.Index):
         key = groups.iloc[position] if isinstance(groups, pd.Series) else groups[position]
         where = groups.index[position] if isinstance(groups, pd.Series) else position
-        return f"group {key!r} (row {where!r})"
-    return f"group {np.asarray(groups, dtype=object)[position]!r} (row {position})"
+        return f"group {_py(key)!r} (row {_py(where)!r})"
+    return f"group {_py(np.asarray(groups, dtype=object)[position])!r} (row {position})"
 
 
 def _fmt(value) -> str:
