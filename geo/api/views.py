@@ -4,6 +4,7 @@ Each view keeps its input and output serializers beside it; the selectors do the
 """
 
 from django.http import Http404, HttpResponse
+from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -23,6 +24,19 @@ from geo.models import Detail, Level
 
 LEVEL_CHOICES = Level.choices
 GEOJSON_MAX_AGE = 3600
+
+
+class LanguageFromRequestMixin:
+    """Answer in the client's language (Accept-Language or the language cookie).
+
+    The API is outside i18n_patterns, and LocaleMiddleware forces the default language on every
+    unprefixed path when prefix_default_language is off, so the API picks the language itself.
+    """
+
+    def initial(self, request, *args, **kwargs):
+        translation.activate(translation.get_language_from_request(request, check_path=False))
+        request.LANGUAGE_CODE = translation.get_language()
+        super().initial(request, *args, **kwargs)
 
 
 def _level_or_404(level: str) -> str:
@@ -50,7 +64,7 @@ class AreaRefSerializer(serializers.Serializer):
 
 # --- /levels/ ---------------------------------------------------------------------------------------
 
-class LevelListView(APIView):
+class LevelListView(LanguageFromRequestMixin, APIView):
     @extend_schema_serializer(component_name="Level")
     class OutputSerializer(serializers.Serializer):
         code = serializers.ChoiceField(choices=LEVEL_CHOICES)
@@ -94,7 +108,7 @@ class AreaFilter(filters.FilterSet):
         return selectors.area_list(level=level, parent=parent, q=data.get("q") or None)
 
 
-class AreaListView(ListAPIView):
+class AreaListView(LanguageFromRequestMixin, ListAPIView):
     @extend_schema_serializer(component_name="Area")
     class OutputSerializer(serializers.Serializer):
         level = serializers.ChoiceField(choices=LEVEL_CHOICES)
@@ -119,7 +133,7 @@ class AreaListView(ListAPIView):
 
 # --- /areas/{level}/{code}/ -------------------------------------------------------------------------
 
-class AreaDetailView(APIView):
+class AreaDetailView(LanguageFromRequestMixin, APIView):
     @extend_schema_serializer(component_name="AreaDetail")
     class OutputSerializer(serializers.Serializer):
         level = serializers.ChoiceField(choices=LEVEL_CHOICES, source="area.level")
@@ -155,7 +169,7 @@ class AreaDetailView(APIView):
 
 # --- /geojson/{level}/ ------------------------------------------------------------------------------
 
-class GeoJSONView(APIView):
+class GeoJSONView(LanguageFromRequestMixin, APIView):
     @extend_schema_serializer(component_name="GeoJSONQuery")
     class InputSerializer(serializers.Serializer):
         parent = serializers.CharField(required=False, help_text="Only the areas within this area (code).")
