@@ -1,0 +1,67 @@
+"""Celery tasks of the indicator engine: thin wrappers taking ids (the work is in indicators.services.runs).
+
+A run fans out as a chord: one ``indicator_compute_task`` per indicator writing into the run's unpublished
+release, then ``run_publish_task`` flipping the publication pointers in one transaction. Tasks are
+acks_late (a task lost with its worker is redelivered), idempotent (an indicator task replaces its values),
+retried with exponential backoff on transient database/broker errors, and time-limited.
+"""
+
+from __future__ import annotations
+
+import redis.exceptions
+from celery import Task, chord, shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from kombu.exceptions import OperationalError as BrokerOperationalError
+
+from indicators.services import runs
+from indicators.services.releases import release_publish
+
+TRANSIENT = (OperationalError, InterfaceError, BrokerOperationalError, redis.exceptions.ConnectionError)
+COMMON = {
+    "bind": True,
+    "acks_late": True,
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 3,
+    "soft_time_limit": settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    "time_limit": settings.CELERY_TASK_TIME_LIMIT,
+}
+
+
+# Publishing a message gives up after about a second: a user starting a run gets an error, not a hang.
+PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+BROKER_ERRORS = (BrokerOperationalError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+
+
+class RunTask(Task):
+    """Any failure that is not retried (or no longer) marks the run failed with the error."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        run_id = args[0] if args else kwargs["run_id"]
+        runs.run_fail(run_id, f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(base=RunTask, name="indicators.run_execute", **COMMON)
+def run_execute_task(self, run_id: int) -> None:
+    indicator_ids = runs.run_begin(run_id)
+    header = [indicator_compute_task.si(run_id, indicator_id) for indicator_id in indicator_ids]
+    chord(header)(run_publish_task.si(run_id))
+
+
+@shared_task(base=RunTask, name="indicators.indicator_compute", **COMMON)
+def indicator_compute_task(self, run_id: int, indicator_id: int) -> int:
+    return runs.indicator_compute(run_id, indicator_id)
+
+
+@shared_task(base=RunTask, name="indicators.run_publish", **COMMON)
+def run_publish_task(self, run_id: int) -> int:
+    return release_publish(run_id).pk
+
+
+def run_dispatch(run_id: int) -> None:
+    """Enqueue a run (called from transaction.on_commit); raises when the broker is unreachable."""
+    result = run_execute_task.apply_async(args=[run_id], retry=True, retry_policy=PUBLISH_RETRY_POLICY)
+    runs.celery_task_id_set(run_id, result.id or "")
