@@ -1,0 +1,164 @@
+"""Runs and published indicator values over the REST API; serializers live beside their views.
+
+POST /runs/ needs an authenticated user; reads are public. Value reads go through the (Redis-tolerant)
+cache keyed on the published release, so a new publication invalidates them by changing the key.
+"""
+
+from django.core.cache import cache
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from geo.models import Level
+from indicators import selectors
+from indicators.models import Indicator, IndicatorPublication, Run, Sex
+from indicators.services import runs
+
+VALUES_CACHE_SECONDS = 600
+ErrorSerializer = inline_serializer("RunError", {"detail": serializers.CharField()})
+
+
+class RunInputSerializer(serializers.Serializer):
+    indicators = serializers.ListField(child=serializers.SlugField(), required=False, default=list,
+                                       help_text="Indicator codes to compute.")
+    all = serializers.BooleanField(required=False, default=False, help_text="Compute every active indicator.")
+
+    def validate(self, attrs):
+        if not attrs["indicators"] and not attrs["all"]:
+            raise serializers.ValidationError("give indicator codes in 'indicators' or set 'all' to true")
+        return attrs
+
+
+class RunOutputSerializer(serializers.ModelSerializer):
+    indicators = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+    release = serializers.IntegerField(source="release_id", allow_null=True)
+    release_published = serializers.SerializerMethodField()
+    log_tail = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Run
+        fields = ["id", "status", "progress", "indicators", "release", "release_published", "created_at",
+                  "started_at", "finished_at", "timings", "log_tail", "error"]
+
+    def get_release_published(self, run) -> bool:
+        return bool(run.release_id and run.release.published_at)
+
+    def get_log_tail(self, run) -> list[str]:
+        return runs.log_tail(run)
+
+
+class RunListCreateView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=RunInputSerializer,
+        responses={201: RunOutputSerializer, 400: ErrorSerializer, 409: ErrorSerializer, 503: ErrorSerializer},
+        summary="Start a compute run",
+        description="Creates a run for the indicators and enqueues it. 503 when the task queue is unreachable "
+                    "(the run is recorded as failed), 409 when an indicator is being computed by another run.",
+    )
+    def post(self, request):
+        data = RunInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            run = runs.run_start(codes=data.validated_data["indicators"], all_active=data.validated_data["all"],
+                                 user=request.user)
+        except runs.BrokerUnavailable as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        except runs.IndicatorLocked as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        except runs.RunError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(RunOutputSerializer(selectors.run_detail(run.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class RunDetailView(APIView):
+    @extend_schema(responses={200: RunOutputSerializer}, summary="A run: status, progress, timings, log tail")
+    def get(self, request, pk: int):
+        run = get_object_or_404(Run.objects.select_related("release").prefetch_related("indicators"), pk=pk)
+        return Response(RunOutputSerializer(run).data)
+
+
+class IndicatorOutputSerializer(serializers.ModelSerializer):
+    release = serializers.SerializerMethodField()
+    published_at = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Indicator
+        fields = ["code", "label_fr", "label_en", "theme", "method", "unit", "multiplier", "pooling", "polarity",
+                  "release", "published_at"]
+
+    def _publication(self, indicator):
+        try:
+            return indicator.publication
+        except IndicatorPublication.DoesNotExist:
+            return None
+
+    def get_release(self, indicator) -> int | None:
+        publication = self._publication(indicator)
+        return publication.release_id if publication else None
+
+    def get_published_at(self, indicator) -> str | None:
+        publication = self._publication(indicator)
+        return publication.published_at.isoformat() if publication else None
+
+
+class IndicatorListView(APIView):
+    @extend_schema(responses={200: IndicatorOutputSerializer(many=True)}, summary="Active indicators")
+    def get(self, request):
+        return Response(IndicatorOutputSerializer(selectors.indicator_list(), many=True).data)
+
+
+class ValueOutputSerializer(serializers.Serializer):
+    area_level = serializers.CharField(source="area.level")
+    area_code = serializers.CharField(source="area.code")
+    area_name = serializers.CharField(source="area.name")
+    period = serializers.CharField()
+    sex = serializers.CharField()
+    value = serializers.FloatField(allow_null=True)
+    lower_95 = serializers.FloatField(allow_null=True)
+    upper_95 = serializers.FloatField(allow_null=True)
+    lower_99_8 = serializers.FloatField(allow_null=True)
+    upper_99_8 = serializers.FloatField(allow_null=True)
+    numerator = serializers.FloatField(allow_null=True)
+    denominator = serializers.FloatField(allow_null=True)
+    suppressed = serializers.BooleanField()
+    unreliable = serializers.BooleanField()
+    not_computable = serializers.BooleanField()
+    cmp_parent = serializers.CharField()
+    cmp_france = serializers.CharField()
+    quantile = serializers.IntegerField(allow_null=True)
+    map_class = serializers.IntegerField(allow_null=True)
+
+
+class ValuesQuerySerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=Level.choices, required=False)
+    period = serializers.CharField(required=False, max_length=9)
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False)
+
+
+class IndicatorValuesView(APIView):
+    @extend_schema(
+        parameters=[ValuesQuerySerializer, OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
+        responses={200: ValueOutputSerializer(many=True), 404: OpenApiResponse(description="Unknown indicator")},
+        summary="Published values of an indicator",
+    )
+    def get(self, request, code: str):
+        indicator = get_object_or_404(Indicator, code=code)
+        query = ValuesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        release = IndicatorPublication.objects.filter(indicator=indicator).values_list("release_id", flat=True).first()
+        key = f"values:{code}:{release}:{sorted(query.validated_data.items())}:{request.query_params.urlencode()}"
+        payload = cache.get(key)
+        if payload is None:
+            values = selectors.indicator_value_list(indicator, **query.validated_data)
+            paginator = LimitOffsetPagination()
+            page = paginator.paginate_queryset(values, request, view=self)
+            payload = paginator.get_paginated_response(ValueOutputSerializer(page, many=True).data).data
+            payload["release"] = release
+            cache.set(key, payload, VALUES_CACHE_SECONDS)
+        return Response(payload)
