@@ -6,6 +6,13 @@ Methods follow PHEindicatormethods 2.1.0 (UKHSA); docs/methods/ has one page per
 from ._validation import StatsInputError
 
 # stats1: crude rate, proportion, mean, DSR, indirect standardisation
+from ._core import ci_tag, confidence_levels, poisson_limits, wilson_limits, z_value
+from .dsr import dsr
+from .indirect import icm, isr, smr
+from .means import mean
+from .proportions import proportion
+from .rates import crude_rate
+# end stats1
 
 # stats2: life expectancy, quantiles, significance, trend, standard populations, re-banding
 from .life_expectancy import life_expectancy  # noqa: E402
@@ -14,10 +21,3 @@ from .significance import compare_with_comparator, funnel_significance  # noqa: 
 from .trend import recent_trend  # noqa: E402
 from .rebanding import BandError, format_band, parse_band, reband_array, reband_frame, reband_matrix  # noqa: E402
 from .standard_populations import esp2013, french_reference_population  # noqa: E402
-from ._core import ci_tag, confidence_levels, poisson_limits, wilson_limits, z_value
-from .dsr import dsr
-from .indirect import icm, isr, smr
-from .means import mean
-from .proportions import proportion
-from .rates import crude_rate
-# end stats1
