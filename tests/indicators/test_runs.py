@@ -1,0 +1,120 @@
+"""Runs on the database (both backends): manage.py compute --sync, publication, idempotence, locks, failures."""
+
+from contextlib import contextmanager
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from indicators.models import IndicatorPublication, Run, Value
+from indicators.selectors import indicator_value_list
+from indicators.services import runs
+from tests.indicators.compute_cast import build_engine_cast
+
+
+@pytest.fixture
+def engine(db):
+    return build_engine_cast()
+
+
+def _published(indicator):
+    return {(v.area.code, v.period, v.sex): v for v in indicator_value_list(indicator)}
+
+
+def test_compute_sync_publishes_every_level_period_and_sex(engine, capsys):
+    call_command("compute", engine.indicator.code, "--sync")
+    assert "succeeded" in capsys.readouterr().out
+    run = Run.objects.get()
+    assert run.status == Run.Status.SUCCEEDED and run.progress == 1.0
+    assert IndicatorPublication.objects.get(indicator=engine.indicator).release_id == run.release_id
+    values = _published(engine.indicator)
+    # 9 areas x 3 years x 3 sexes
+    assert len(values) == 9 * 3 * 3
+    brest = values[("29019", "2019", "T")]
+    assert brest.numerator == 230 and brest.denominator == 142000
+    assert brest.value == pytest.approx(230 / 142000 * 100000)
+    assert values[("200000001", "2020", "M")].numerator == 100  # Quimper + Vannes across the border
+    assert values[("56260", "2019", "F")].suppressed and values[("56260", "2019", "F")].numerator is None
+
+
+def test_a_new_run_flips_the_publication_and_leaves_the_old_release_intact(engine):
+    first = runs.run_execute_sync(runs.run_create(codes=[engine.indicator.code]).pk)
+    old = sorted(Value.objects.filter(release_id=first.release_id).values_list("area_id", "period", "sex", "value"))
+    second = runs.run_execute_sync(runs.run_create(codes=[engine.indicator.code]).pk)
+    assert second.release_id != first.release_id
+    assert IndicatorPublication.objects.get(indicator=engine.indicator).release_id == second.release_id
+    again = sorted(Value.objects.filter(release_id=first.release_id).values_list("area_id", "period", "sex", "value"))
+    assert again == old
+
+
+def test_recomputing_an_indicator_into_the_same_release_replaces_its_values(engine):
+    run = runs.run_create(codes=[engine.indicator.code])
+    runs.run_begin(run.pk)
+    first = runs.indicator_compute(run.pk, engine.indicator.pk)
+    second = runs.indicator_compute(run.pk, engine.indicator.pk)
+    assert first == second == Value.objects.filter(release_id=run.release_id).count()
+
+
+def test_progress_timings_and_log_are_recorded_per_stage(engine):
+    run = runs.run_execute_sync(runs.run_create(codes=[engine.indicator.code]).pk)
+    per = run.timings["indicators"][engine.indicator.code]
+    assert {"load", "compute", "write"} <= set(per)
+    assert set(run.timings["stages"]) == {"load", "compute", "write"}
+    assert "class breaks" in run.log and "published release" in run.log
+
+
+def test_unknown_codes_are_refused_by_name(engine):
+    with pytest.raises(CommandError, match="unknown indicator code.*nope"):
+        call_command("compute", "nope", "--sync")
+    assert not Run.objects.exists()
+
+
+@contextmanager
+def _locked_by_another_process(indicator_id):
+    """The lock as a worker computing the indicator holds it (PostgreSQL: another session)."""
+    if connection.vendor != "postgresql":
+        with runs.indicator_lock([indicator_id]):
+            yield
+        return
+    import psycopg
+
+    settings = connection.settings_dict
+    with psycopg.connect(host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"],
+                         dbname=settings["NAME"], autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s, %s)", [runs.LOCK_NAMESPACE, indicator_id])
+        yield
+
+
+def test_a_run_on_an_indicator_being_computed_is_refused(engine):
+    with _locked_by_another_process(engine.indicator.pk):
+        with pytest.raises(runs.IndicatorLocked, match=engine.indicator.code):
+            runs.run_create(codes=[engine.indicator.code])
+    assert runs.run_create(codes=[engine.indicator.code]).status == Run.Status.PENDING
+
+
+def test_a_failing_indicator_fails_the_run_and_keeps_the_published_release(engine):
+    runs.run_execute_sync(runs.run_create(codes=[engine.indicator.code]).pk)
+    published = IndicatorPublication.objects.get(indicator=engine.indicator).release_id
+    engine.indicator.method = "dsr"  # no age bands in the data
+    engine.indicator.standard_population = "esp2013"
+    engine.indicator.save()
+    with pytest.raises(CommandError, match="no age bands"):
+        call_command("compute", engine.indicator.code, "--sync")
+    failed = Run.objects.order_by("-pk").first()
+    assert failed.status == Run.Status.FAILED and "no age bands" in failed.error
+    assert IndicatorPublication.objects.get(indicator=engine.indicator).release_id == published
+
+
+def test_compute_all_runs_every_active_indicator(engine):
+    other = build_engine_cast_second_indicator(engine)
+    call_command("compute", "--all", "--sync")
+    run = Run.objects.get()
+    assert set(run.indicators.values_list("code", flat=True)) == {engine.indicator.code, other.code}
+    assert IndicatorPublication.objects.filter(release_id=run.release_id).count() == 2
+
+
+def build_engine_cast_second_indicator(engine):
+    from indicators.models import Indicator
+
+    return Indicator.objects.create(code="deces-effectif", label_fr="Décès", method="count",
+                                    numerator_dataset=engine.deaths, pooling=3)
