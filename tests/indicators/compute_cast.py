@@ -2,10 +2,14 @@
 the 29/56 border, a territory set, commune-level deaths and population by sex for 2018-2020, and a crude
 death-rate indicator on them."""
 
+from contextlib import contextmanager
 from dataclasses import dataclass
+
+from django.db import connection
 
 from geo.models import Area, CommuneMembership, Level, TerritorySet
 from indicators.models import Dataset, Indicator, Observation
+from indicators.services import runs
 
 DEATHS = {  # commune -> (men, women) per year; Vannes women stay under 10 (suppressed)
     "29019": (120, 110),
@@ -64,3 +68,19 @@ def build_engine_cast(indicator_code: str = "mortalite-generale", **indicator_fi
     indicator = Indicator.objects.create(code=indicator_code, **fields)
     areas = {"FR": fr, "53": bzh, "29": d29, "56": d56, "epci": epci, "territory": territory, **communes}
     return EngineCast(areas, deaths, population, indicator)
+
+
+@contextmanager
+def locked_by_another_process(indicator_id):
+    """The lock as a worker computing the indicator holds it (PostgreSQL: another session)."""
+    if connection.vendor != "postgresql":
+        with runs.indicator_lock([indicator_id]):
+            yield
+        return
+    import psycopg
+
+    settings = connection.settings_dict
+    with psycopg.connect(host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"],
+                         dbname=settings["NAME"], autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s, %s)", [runs.LOCK_NAMESPACE, indicator_id])
+        yield

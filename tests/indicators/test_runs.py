@@ -1,15 +1,12 @@
 """Runs on the database (both backends): manage.py compute --sync, publication, idempotence, locks, failures."""
 
-from contextlib import contextmanager
-
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from indicators.models import IndicatorPublication, Run, Value
 from indicators.selectors import indicator_value_list
 from indicators.services import runs
-from tests.indicators.compute_cast import build_engine_cast
+from tests.indicators.compute_cast import build_engine_cast, locked_by_another_process
 
 
 @pytest.fixture
@@ -69,24 +66,8 @@ def test_unknown_codes_are_refused_by_name(engine):
     assert not Run.objects.exists()
 
 
-@contextmanager
-def _locked_by_another_process(indicator_id):
-    """The lock as a worker computing the indicator holds it (PostgreSQL: another session)."""
-    if connection.vendor != "postgresql":
-        with runs.indicator_lock([indicator_id]):
-            yield
-        return
-    import psycopg
-
-    settings = connection.settings_dict
-    with psycopg.connect(host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"],
-                         dbname=settings["NAME"], autocommit=True) as other:
-        other.execute("SELECT pg_advisory_lock(%s, %s)", [runs.LOCK_NAMESPACE, indicator_id])
-        yield
-
-
 def test_a_run_on_an_indicator_being_computed_is_refused(engine):
-    with _locked_by_another_process(engine.indicator.pk):
+    with locked_by_another_process(engine.indicator.pk):
         with pytest.raises(runs.IndicatorLocked, match=engine.indicator.code):
             runs.run_create(codes=[engine.indicator.code])
     assert runs.run_create(codes=[engine.indicator.code]).status == Run.Status.PENDING

@@ -1,0 +1,88 @@
+"""The runs and values API."""
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+from indicators.models import Run
+from indicators.services import runs
+from tests.indicators.compute_cast import build_engine_cast, locked_by_another_process
+
+RUN_KEYS = {"id", "status", "progress", "indicators", "release", "release_published", "created_at", "started_at",
+            "finished_at", "timings", "log_tail", "error"}
+
+
+@pytest.fixture
+def engine(db):
+    return build_engine_cast()
+
+
+@pytest.fixture
+def analyst(db):
+    client = APIClient()
+    client.force_authenticate(get_user_model().objects.create_user("analyste", password="x-long-password-1"))
+    return client
+
+
+def test_starting_a_run_needs_an_authenticated_user(engine):
+    response = APIClient().post("/api/v1/runs/", {"indicators": [engine.indicator.code]}, format="json")
+    assert response.status_code in (401, 403)
+    assert not Run.objects.exists()
+
+
+def test_unknown_indicator_codes_are_a_400_naming_them(engine, analyst):
+    response = analyst.post("/api/v1/runs/", {"indicators": ["inconnu"]}, format="json")
+    assert response.status_code == 400
+    assert "inconnu" in response.json()["detail"]
+
+
+def test_an_empty_request_is_a_400(engine, analyst):
+    assert analyst.post("/api/v1/runs/", {}, format="json").status_code == 400
+
+
+def test_posting_a_run_returns_it_and_get_follows_it(engine, analyst, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = analyst.post("/api/v1/runs/", {"indicators": [engine.indicator.code]}, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert set(body) == RUN_KEYS
+    assert body["indicators"] == [engine.indicator.code]
+    detail = APIClient().get(f"/api/v1/runs/{body['id']}/").json()
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        assert detail["status"] == "succeeded" and detail["progress"] == 1.0
+        assert detail["release_published"] and detail["log_tail"]
+    else:  # no worker in this test: the run waits in the queue
+        assert detail["status"] == "pending"
+
+
+def test_a_run_on_an_indicator_being_computed_is_a_409(engine, analyst):
+    with locked_by_another_process(engine.indicator.pk):
+        response = analyst.post("/api/v1/runs/", {"indicators": [engine.indicator.code]}, format="json")
+    assert response.status_code == 409 and engine.indicator.code in response.json()["detail"]
+
+
+def test_published_values_are_read_by_level_period_and_sex(engine):
+    runs.run_execute_sync(runs.run_create(codes=[engine.indicator.code]).pk)
+    client = APIClient()
+    response = client.get(f"/api/v1/indicators/{engine.indicator.code}/values/",
+                          {"level": "department", "period": "2019", "sex": "F"})
+    assert response.status_code == 200
+    body = response.json()
+    rows = {r["area_code"]: r for r in body["results"]}
+    assert set(rows) == {"29", "56"}
+    assert rows["56"]["suppressed"] and rows["56"]["numerator"] is None and rows["56"]["value"] is None
+    assert rows["29"]["numerator"] == 165 and rows["29"]["cmp_parent"] in {"better", "similar", "worse"}
+    listing = client.get("/api/v1/indicators/").json()
+    assert listing[0]["code"] == engine.indicator.code and listing[0]["release"] == body["release"]
+
+
+def test_values_of_an_unpublished_indicator_are_empty_and_unknown_ones_404(engine):
+    client = APIClient()
+    assert client.get(f"/api/v1/indicators/{engine.indicator.code}/values/").json()["count"] == 0
+    assert client.get("/api/v1/indicators/nope/values/").status_code == 404
+
+
+def test_the_schema_documents_the_run_and_value_endpoints(db):
+    schema = APIClient().get("/api/schema/", {"format": "json"}).json()
+    assert {"/api/v1/runs/", "/api/v1/runs/{id}/", "/api/v1/indicators/{code}/values/"} <= set(schema["paths"])
