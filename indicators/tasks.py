@@ -44,7 +44,9 @@ class RunTask(Task):
         runs.run_fail(run_id, f"{type(exc).__name__}: {exc}")
 
 
-@shared_task(base=RunTask, name="indicators.run_execute", **COMMON)
+# ignore_result: the Run row is the job's record; without it, sending would also subscribe to the result
+# backend, which retries for ~20 s when Redis is down instead of failing fast.
+@shared_task(base=RunTask, name="indicators.run_execute", ignore_result=True, **COMMON)
 def run_execute_task(self, run_id: int) -> None:
     indicator_ids = runs.run_begin(run_id)
     header = [indicator_compute_task.si(run_id, indicator_id) for indicator_id in indicator_ids]
@@ -63,5 +65,6 @@ def run_publish_task(self, run_id: int) -> int:
 
 def run_dispatch(run_id: int) -> None:
     """Enqueue a run (called from transaction.on_commit); raises when the broker is unreachable."""
-    result = run_execute_task.apply_async(args=[run_id], retry=True, retry_policy=PUBLISH_RETRY_POLICY)
+    result = run_execute_task.apply_async(args=[run_id], retry=True, retry_policy=PUBLISH_RETRY_POLICY,
+                                          ignore_result=True)
     runs.celery_task_id_set(run_id, result.id or "")

@@ -33,7 +33,8 @@ def _area(level, code, name, parent=None, territory_set=None, km2=None):
                                territory_set=territory_set, area_km2=km2)
 
 
-def build_engine_cast(indicator_code: str = "mortalite-generale", **indicator_fields) -> EngineCast:
+def build_engine_cast(indicator_code: str = "mortalite-generale", *, observations: bool = True,
+                      **indicator_fields) -> EngineCast:
     fr = _area(Level.COUNTRY, "FR", "France", km2=551695.0)
     bzh = _area(Level.REGION, "53", "Bretagne", fr, km2=27208.0)
     d29 = _area(Level.DEPARTMENT, "29", "Finistère", bzh, km2=6733.0)
@@ -61,7 +62,8 @@ def build_engine_cast(indicator_code: str = "mortalite-generale", **indicator_fi
                 rows.append(Observation(dataset=deaths, area=commune, period=year, sex=sex, age_band="all", value=d))
                 rows.append(Observation(dataset=population, area=commune, period=year, sex=sex, age_band="all",
                                         value=p))
-    Observation.objects.bulk_create(rows)
+    if observations:
+        Observation.objects.bulk_create(rows)
     fields = {"label_fr": "Mortalité générale", "method": "crude_rate", "numerator_dataset": deaths,
               "denominator_dataset": population, "multiplier": 100000, "polarity": "low_is_good"}
     fields.update(indicator_fields)
@@ -84,3 +86,16 @@ def locked_by_another_process(indicator_id):
                          dbname=settings["NAME"], autocommit=True) as other:
         other.execute("SELECT pg_advisory_lock(%s, %s)", [runs.LOCK_NAMESPACE, indicator_id])
         yield
+
+
+def write_engine_csvs(directory) -> tuple:
+    """The cast's deaths and population as the long CSV files the importer reads."""
+    paths = []
+    for name, table in (("deces.csv", DEATHS), ("population.csv", POPULATION)):
+        lines = ["area_code,period,sex,age_band,value"]
+        lines += [f"{code},{year},{sex},all,{v}" for year in YEARS for code, pair in table.items()
+                  for sex, v in zip("MF", pair)]
+        path = directory / name
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        paths.append(path)
+    return tuple(paths)
