@@ -159,8 +159,11 @@
   }
 
   // One trace per department: hovering and clicking a shape gives that department.
+  var departmentNames = {};
+
   function drawDepartments(collection) {
     var features = collection.features;
+    features.forEach(function (f) { departmentNames[f.properties.code] = f.properties.name; });
     var classes = breaks(features.map(function (f) { return density(f.properties); }));
     var shapes = [];
     var traces = features.map(function (feature) {
@@ -208,7 +211,7 @@
     });
     traces.push({ type: "scatter", mode: "markers", x: points.x, y: points.y, text: points.text,
                   customdata: points.customdata, hovertemplate: "%{text}<extra></extra>",
-                  marker: { size: 6, color: "rgba(0,0,0,0.25)" }, meta: { level: "commune" } });
+                  marker: { size: 5, color: "rgba(0,0,0,0.2)" }, meta: { level: "commune" } });
     renderLegend(classes);
     setTitle(format(t.communesOf, { name: department.name + " (" + department.code + ")" }));
     backEl.hidden = false;
@@ -236,7 +239,7 @@
     var request = fetchJSON(geojsonUrl("commune", { parent: code, parent_level: "department", detail: "zoomed" }));
     return load(request.then(function (collection) {
       mapEl.dataset.department = code;
-      return drawCommunes(collection, { code: code, name: name || code });
+      return drawCommunes(collection, { code: code, name: name || departmentNames[code] || code });
     }));
   }
 
@@ -307,7 +310,7 @@
     if (row.level === "department") {
       showDepartment(row.code, row.name);
     } else if (row.level === "commune" && row.parent_code) {
-      showDepartment(row.parent_code, row.parent_code);
+      showDepartment(row.parent_code);
     }
     showInfo(row.level, row.code);
   }

@@ -14,31 +14,45 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 
-@pytest.fixture
-def page(live_server, monkeypatch):
-    """A fresh page with ``page.requests`` (every URL requested) and ``page.errors`` (uncaught errors).
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium per test module; each test gets its own context (cookies, cache) and page.
 
-    Function-scoped and requested after the data fixtures, so the browser is closed before the
-    transactional database is flushed. Playwright's sync API keeps an event loop running in this thread,
-    which would make Django refuse ORM calls made from the test body.
+    Playwright's sync API keeps an event loop running in this thread while the browser is open, which
+    makes Django refuse ORM calls from the same thread (test bodies, the transactional flush), hence
+    DJANGO_ALLOW_ASYNC_UNSAFE for the life of the browser only.
     """
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (Debian chromium)")
     from playwright.sync_api import sync_playwright
 
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="fr-FR")
-        tab = context.new_page()
-        tab.requests = []
-        tab.errors = []
-        tab.on("request", lambda request: tab.requests.append(request.url))
-        tab.on("pageerror", lambda error: tab.errors.append(str(error)))
-        tab.set_default_timeout(15000)
-        tab.base_url = live_server.url
-        yield tab
-        browser.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh page with ``page.requests`` (every URL requested) and ``page.errors`` (uncaught errors)."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="fr-FR")
+    tab = context.new_page()
+    tab.requests = []
+    tab.errors = []
+    tab.on("request", lambda request: tab.requests.append(request.url))
+    tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+    tab.set_default_timeout(15000)
+    tab.base_url = live_server.url
+    yield tab
+    context.close()
 
 
 def assert_only_local_requests(page):

@@ -93,6 +93,7 @@ def test_the_search_box_finds_chateaulin_without_its_accent_and_opens_its_depart
     assert result.inner_text().startswith("Châteaulin (29026)")
     result.click()
     page.wait_for_function("document.getElementById('map').dataset.department === '29' && " + MAP_READY)
+    assert page.locator("#map-title").inner_text() == "Communes : Finistère (29)"
     page.wait_for_selector("#area-info h2")
     assert page.locator("#area-info h2").inner_text() == "Châteaulin (29026)"
     assert_only_local_requests(page)
