@@ -68,8 +68,7 @@ class StagingWriter:
             deleted = cursor.rowcount
             cursor.execute(
                 f"INSERT INTO {table} (dataset_id, upload_id, area_id, period, sex, age_band, category, value) "
-                f"SELECT %s, %s, area_id, period, sex, age_band, category, value FROM {self.table} "
-                "ORDER BY area_id, period, sex, age_band, category",
+                f"SELECT %s, %s, area_id, period, sex, age_band, category, value FROM {self.table}",
                 [dataset_id, upload_id],
             )
             inserted = cursor.rowcount
