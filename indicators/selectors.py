@@ -42,24 +42,34 @@ def run_detail(run_id: int) -> Run:
     return Run.objects.prefetch_related("indicators").get(pk=run_id)
 
 
-def observation_frame(dataset_id: int) -> pd.DataFrame:
-    """All observations of a dataset as a DataFrame: COPY on PostgreSQL, a values_list iterator elsewhere."""
-    table = Observation._meta.db_table
+def observation_frame(dataset_id: int, category: str | None = None) -> pd.DataFrame:
+    """Observations of a dataset as a DataFrame: COPY on PostgreSQL, a values_list iterator elsewhere.
+
+    ``category`` keeps that category only (filtered in SQL); without it the column is not transferred,
+    since the pipeline then sums every category (a third less text to parse for 14 M rows).
+    """
+    columns = [c for c in OBSERVATION_COLUMNS if c != "category"]
+    dtypes = {k: v for k, v in _OBS_DTYPES.items() if k != "category"}
+    queryset = Observation.objects.filter(dataset_id=dataset_id)
+    if category is not None:
+        queryset = queryset.filter(category=category)
     if connection.vendor == "postgresql":
-        buffer = io.BytesIO()
-        sql = (f"COPY (SELECT {', '.join(OBSERVATION_COLUMNS)} FROM {table} WHERE dataset_id = {int(dataset_id)}) "
-               "TO STDOUT (FORMAT csv)")
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-            for chunk in copy:
-                buffer.write(chunk)
+        sql, params = queryset.values_list(*columns).query.sql_with_params()
+        with connection.cursor() as cursor:
+            copy_sql = cursor.mogrify(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params)
+            copy_sql = copy_sql.decode() if isinstance(copy_sql, bytes) else copy_sql
+            buffer = io.BytesIO()
+            with cursor.cursor.copy(copy_sql) as copy:
+                for chunk in copy:
+                    buffer.write(chunk)
         buffer.seek(0)
-        frame = pd.read_csv(buffer, names=OBSERVATION_COLUMNS, dtype=_OBS_DTYPES, keep_default_na=False,
-                            na_values={"value": [""]})
-        return frame
-    rows = Observation.objects.filter(dataset_id=dataset_id).values_list(*OBSERVATION_COLUMNS).iterator(
-        chunk_size=50_000)
-    frame = pd.DataFrame.from_records(list(rows), columns=OBSERVATION_COLUMNS)
-    return frame.astype({k: v for k, v in _OBS_DTYPES.items() if k in frame})
+        frame = pd.read_csv(buffer, names=columns, dtype=dtypes, keep_default_na=False)
+    else:
+        rows = queryset.values_list(*columns).iterator(chunk_size=50_000)
+        frame = pd.DataFrame.from_records(list(rows), columns=columns).astype(dtypes)
+    if category is not None:
+        frame["category"] = category
+    return frame
 
 
 def geography_frame() -> Geography:

@@ -123,11 +123,13 @@ def compute_indicator(spec: IndicatorSpec, geo: Geography, numerator: pd.DataFra
         started = now
 
     num = _prepared(numerator, spec.numerator_level, spec.numerator_filter, spec, geo, "numerator")
+    numerator = None  # noqa: F841 - frees millions of rows when the caller kept no reference
     den = None
     if spec.method not in NO_DENOMINATOR:
         if denominator is None or spec.denominator_level is None:
             raise ComputeError(f"{spec.code}: method {spec.method} needs a denominator dataset")
         den = _prepared(denominator, spec.denominator_level, spec.denominator_filter, spec, geo, "denominator")
+        denominator = None  # noqa: F841
         num, den = align(num, den, need_bands=spec.method in BANDED_METHODS)
     lap("aggregate")
     mask = _selection(spec, num, den)

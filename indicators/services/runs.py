@@ -199,16 +199,17 @@ def indicator_compute(run_id: int, indicator_id: int) -> int:
     with indicator_lock([indicator_id]):
         started = time.perf_counter()
         spec = indicator_spec(indicator)
-        numerator = observation_frame(indicator.numerator_dataset_id)
-        denominator = observation_frame(indicator.denominator_dataset_id) if indicator.denominator_dataset_id else None
+        frames = [observation_frame(indicator.numerator_dataset_id, spec.numerator_filter.category)]
+        if indicator.denominator_dataset_id:
+            frames.append(observation_frame(indicator.denominator_dataset_id, spec.denominator_filter.category))
         geography = geography_frame()
         _stage(run_id, indicator, "load", time.perf_counter() - started)
         started = time.perf_counter()
         try:
-            result = compute_indicator(spec, geography, numerator, denominator)
+            # Handing the frames over (no reference kept here) lets the pipeline free them once cubed.
+            result = compute_indicator(spec, geography, frames.pop(0), frames.pop() if frames else None)
         except ComputeError as exc:
             raise ComputeError(f"{indicator.code}: {exc}") from exc
-        del numerator, denominator
         _stage(run_id, indicator, "compute", time.perf_counter() - started, detail=result.timings)
         _test_delay()
         started = time.perf_counter()

@@ -99,3 +99,19 @@ def build_engine_cast_second_indicator(engine):
 
     return Indicator.objects.create(code="deces-effectif", label_fr="Décès", method="count",
                                     numerator_dataset=engine.deaths, pooling=3)
+
+
+def test_a_category_filter_reads_only_that_category_from_the_database(engine):
+    from indicators.models import Dataset, Indicator, Observation
+
+    ald = Dataset.objects.create(code="ald", name="ALD", level="commune")
+    brest = engine.areas["29019"]
+    Observation.objects.bulk_create([
+        Observation(dataset=ald, area=brest, period=2019, sex="T", age_band="all", category=c, value=v)
+        for c, v in (("diabete", 4200), ("cancer", 3900))
+    ])
+    indicator = Indicator.objects.create(code="ald-diabete", label_fr="ALD diabète", method="count",
+                                         numerator_dataset=ald, numerator_filter={"category": "diabete"})
+    runs.run_execute_sync(runs.run_create(codes=[indicator.code]).pk)
+    assert _published(indicator)[("29019", "2019", "T")].value == 4200
+    assert _published(indicator)[("FR", "2019", "T")].value == 4200
