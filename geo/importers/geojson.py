@@ -33,10 +33,12 @@ def load_json_array(path: Path, required: tuple[str, ...]) -> list[dict]:
     return data
 
 
-def read_features(path: Path, properties: tuple[str, ...] = ("code",)) -> tuple[list[dict], np.ndarray]:
-    """All features of the file, checked before use: each has the given properties and a polygonal geometry.
+def read_features(path: Path, properties: tuple[str, ...] = ("code",),
+                  wanted: set[str] | None = None) -> tuple[list[dict], np.ndarray]:
+    """Features of the file, all checked before use: each has the given properties and a polygonal geometry.
 
-    Returns (properties per feature, array of shapely geometries). Codes stay strings.
+    Returns (properties, shapely geometries) of the features whose code is in ``wanted`` (all if None);
+    only those are turned into geometries, which keeps a restricted import quick. Codes stay strings.
     """
     data = _load_json(path)
     features = data.get("features") if isinstance(data, dict) else None
@@ -58,8 +60,9 @@ def read_features(path: Path, properties: tuple[str, ...] = ("code",)) -> tuple[
         geometry = feature.get("geometry")
         if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
             raise ImportDataError(f"{where} (code {code}) has no Polygon/MultiPolygon geometry")
-        props.append({k: (str(v) if k == "code" else v) for k, v in prop.items()})
-        texts.append(json.dumps(geometry))
+        if wanted is None or code in wanted:
+            props.append({k: (str(v) if k == "code" else v) for k, v in prop.items()})
+            texts.append(json.dumps(geometry))
     geoms = np.asarray(shapely.from_geojson(texts, on_invalid="ignore"), dtype=object)
     unreadable = np.flatnonzero(shapely.is_missing(geoms))
     if len(unreadable):

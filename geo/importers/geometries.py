@@ -29,7 +29,7 @@ class LevelGeometry:
 
 def read_level(path: Path, codes: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Source geometries of ``codes`` (None when the file has no feature for a code), and repaired codes."""
-    props, geoms = read_features(path)
+    props, geoms = read_features(path, wanted=set(codes))
     by_code = pd.Series(np.arange(len(props)), index=[p["code"] for p in props])
     positions = by_code.reindex(codes.to_numpy()).to_numpy()
     found = ~pd.isna(positions)
