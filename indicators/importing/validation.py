@@ -161,7 +161,7 @@ class Validator:
         position = pd.Series(self.areas.codes.get_indexer(codes), index=raw.index)
         unknown = position < 0
         if unknown.any():
-            other = codes[unknown].map(self.areas.other_levels)
+            other = codes[unknown].map(self.areas.other_levels).astype(object)
             reasons = pd.Series(f"unknown {self.areas.level} code", index=other.index).where(
                 other.isna(), "area code of level " + other.fillna("") + ", dataset level is " + self.areas.level
             )
