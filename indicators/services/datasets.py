@@ -45,10 +45,10 @@ def area_table_for(level: str) -> AreaTable:
 _PARSER_LINE = re.compile(r"line (\d+)")
 
 
-def _validate_into(path: Path, validator: Validator, writer: StagingWriter, errors: ErrorLog, bar, chunk_rows):
+def _validate_into(chunks, validator: Validator, writer: StagingWriter, errors: ErrorLog):
     """One streaming pass: validate each chunk; stage it only while the file is still clean so far."""
     try:
-        for chunk in iter_chunks(path, chunk_rows, bar):
+        for chunk in chunks:
             clean = validator.validate(chunk.frame, chunk.lines)
             if errors.count == 0:
                 writer.write(clean)
@@ -79,17 +79,26 @@ def dataset_import(
     Nothing is written to ``indicators_observation`` unless every row is valid.
     """
     path = Path(path)
-    errors = ErrorLog(report_limit)
-    validator = Validator(area_table_for(dataset.level), errors)
-    writer = StagingWriter()
-    _set_status(upload, Upload.Status.VALIDATING)
     total = None if is_xlsx(path) else path.stat().st_size
     unit = "rows" if total is None else "B"
     bar = tqdm(total=total, unit=unit, unit_scale=True, file=sys.stderr, disable=not progress, desc=path.name)
     try:
-        writer.begin()
-        _validate_into(path, validator, writer, errors, bar, chunk_rows)
+        return dataset_import_chunks(dataset, iter_chunks(path, chunk_rows, bar), upload=upload,
+                                     report_limit=report_limit)
+    finally:
         bar.close()
+
+
+def dataset_import_chunks(dataset: Dataset, chunks, *, upload: Upload | None = None,
+                          report_limit: int = REPORT_LIMIT) -> ImportResult:
+    """The same validation and atomic replacement for long-format chunks produced in memory."""
+    errors = ErrorLog(report_limit)
+    validator = Validator(area_table_for(dataset.level), errors)
+    writer = StagingWriter()
+    _set_status(upload, Upload.Status.VALIDATING)
+    try:
+        writer.begin()
+        _validate_into(chunks, validator, writer, errors)
         if errors.count:
             result = ImportResult(ok=False, report=errors.report(), rows=validator.rows)
             _finish(upload, Upload.Status.INVALID, result)
@@ -107,7 +116,6 @@ def dataset_import(
         _finish(upload, Upload.Status.FAILED, ImportResult(ok=False, report=failure))
         raise
     finally:
-        bar.close()
         writer.discard()
 
 
