@@ -1,0 +1,1 @@
+"""The indicator catalog: declarative YAML definitions (definitions/*.yaml), a loader and a validator."""

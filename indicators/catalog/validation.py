@@ -1,0 +1,81 @@
+"""Validate catalog entries (plain Python, no Django import): every problem names the file, the key and why."""
+
+from dataclasses import dataclass
+
+METHODS = {"count", "crude_rate", "proportion", "mean", "dsr", "isr", "smr", "life_expectancy", "density"}
+NEEDS_DENOMINATOR = {"crude_rate", "proportion", "mean", "dsr", "isr", "smr", "life_expectancy"}
+NO_DENOMINATOR = {"count", "density"}
+NEEDS_STANDARD = {"dsr", "isr", "smr"}
+STANDARD_POPULATIONS = {"esp2013", "france"}
+POLARITIES = {"high_is_good", "low_is_good", "none"}
+POOLINGS = {1, 3, 5}
+SEXES = {None, "M", "F", "T"}
+REQUIRED = ["code", "label_fr", "label_en", "theme", "definition", "method", "numerator", "polarity", "unit", "source"]
+OPTIONAL = {"denominator", "multiplier", "standard_population", "pooling", "disclosure_threshold",
+            "unreliable_below", "notes", "is_active"}
+FILTER_KEYS = {"dataset", "sex", "age_min", "age_max", "category"}
+
+
+@dataclass
+class CatalogError:
+    file: str
+    key: str
+    reason: str
+
+    def __str__(self):
+        return f"{self.file}: {self.key}: {self.reason}"
+
+
+def _filter_errors(where: str, spec, datasets: set[str]) -> list[tuple[str, str]]:
+    if not isinstance(spec, dict):
+        return [(where, "must be a mapping with at least 'dataset'")]
+    errors = [(f"{where}.{k}", "unknown key") for k in spec if k not in FILTER_KEYS]
+    if not spec.get("dataset"):
+        errors.append((f"{where}.dataset", "missing dataset"))
+    elif spec["dataset"] not in datasets:
+        errors.append((f"{where}.dataset", f"unknown dataset {spec['dataset']!r}"))
+    if spec.get("sex") not in SEXES:
+        errors.append((f"{where}.sex", f"unknown sex {spec.get('sex')!r} (M, F, T or null)"))
+    for bound in ("age_min", "age_max"):
+        value = spec.get(bound)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 120):
+            errors.append((f"{where}.{bound}", f"{value!r} is not an age (integer 0-120 or null)"))
+    lo, hi = spec.get("age_min"), spec.get("age_max")
+    if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
+        errors.append((f"{where}.age_max", f"age_max {hi} is below age_min {lo}"))
+    return errors
+
+
+def entry_errors(entry, datasets: set[str]) -> list[tuple[str, str]]:
+    """(key, reason) pairs for one indicator entry; ``datasets`` holds the known dataset codes."""
+    if not isinstance(entry, dict):
+        return [("", "an indicator must be a mapping")]
+    errors = [(k, "missing") for k in REQUIRED if entry.get(k) in (None, "")]
+    errors += [(k, "unknown key") for k in entry if k not in REQUIRED and k not in OPTIONAL]
+    method = entry.get("method")
+    if method and method not in METHODS:
+        errors.append(("method", f"unknown method {method!r} (one of {', '.join(sorted(METHODS))})"))
+    if entry.get("numerator") is not None:
+        errors += _filter_errors("numerator", entry["numerator"], datasets)
+    if entry.get("denominator") is not None:
+        errors += _filter_errors("denominator", entry["denominator"], datasets)
+        if method in NO_DENOMINATOR:
+            errors.append(("denominator", f"method {method} takes no denominator dataset"))
+    elif method in NEEDS_DENOMINATOR:
+        errors.append(("denominator", f"method {method} needs a denominator"))
+    if entry.get("polarity") and entry["polarity"] not in POLARITIES:
+        errors.append(("polarity", f"bad polarity {entry['polarity']!r} (high_is_good, low_is_good or none)"))
+    multiplier = entry.get("multiplier", 1)
+    if not isinstance(multiplier, (int, float)) or isinstance(multiplier, bool) or multiplier <= 0:
+        errors.append(("multiplier", f"multiplier must be a number > 0, got {multiplier!r}"))
+    if entry.get("pooling", 1) not in POOLINGS:
+        errors.append(("pooling", f"pooling must be 1, 3 or 5 years, got {entry.get('pooling')!r}"))
+    standard = entry.get("standard_population", "")
+    if method == "dsr" and not standard:
+        errors.append(("standard_population", "method dsr needs a standard population (esp2013, france)"))
+    if standard and standard not in STANDARD_POPULATIONS:
+        errors.append(("standard_population", f"unknown standard population {standard!r}"))
+    for key in ("disclosure_threshold", "unreliable_below"):
+        if key in entry and (not isinstance(entry[key], int) or entry[key] < 0):
+            errors.append((key, "must be a non-negative integer"))
+    return errors
