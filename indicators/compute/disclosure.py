@@ -20,8 +20,9 @@ RATE_METHODS = {"crude_rate", "proportion", "dsr", "isr", "smr"}
 
 def secondary_across_sex(frame: pd.DataFrame, withheld: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Extend ``withheld`` so no (area, period) triple has exactly one withheld sex among published ones."""
-    key = pd.MultiIndex.from_arrays([frame["area_id"].to_numpy(), frame["period"].to_numpy()])
-    codes, _ = pd.factorize(key)
+    areas = np.unique(frame["area_id"].to_numpy())
+    period_codes, periods = pd.factorize(frame["period"])
+    codes = np.searchsorted(areas, frame["area_id"].to_numpy()) * max(len(periods), 1) + period_codes
     sex = frame["sex"].to_numpy()
     n_keys = codes.max() + 1 if len(codes) else 0
     withheld = withheld.copy()
