@@ -214,3 +214,27 @@ def test_quintiles_and_map_classes_rank_areas_within_their_level():
 def test_fewer_areas_than_quintiles_leave_the_quintile_empty():
     values = compute_indicator(_count_spec(), geography(), observations(COUNTS)).values
     assert values["quantile"].isna().all()
+
+
+def test_a_proportion_has_wilson_limits_inside_zero_and_one():
+    num = observations([(BREST, 2019, "T", "all", 45)])
+    den = observations([(BREST, 2019, "T", "all", 50)])
+    spec = IndicatorSpec("p", "proportion", "commune", denominator_level="commune", multiplier=100)
+    values = compute_indicator(spec, geography(), num, den).values
+    assert _value(values, BREST) == pytest.approx(90.0)
+    assert 0 <= _value(values, BREST, "lower_95") < 90 < _value(values, BREST, "upper_95") <= 100
+
+
+def test_life_expectancy_at_birth_and_at_65_from_life_table_bands():
+    starts = [0, 1] + list(range(5, 95, 5))
+    bands = ["0", "1-4"] + [f"{a}-{a + 4}" for a in range(5, 90, 5)] + ["90+"]
+    rate = 0.0002 * np.exp(0.08 * np.array(starts, dtype=float))
+    pop = np.full(len(bands), 20_000.0)
+    num = observations([(BREST, 2019, "T", b, round(p * r)) for b, p, r in zip(bands, pop, rate)])
+    den = observations([(BREST, 2019, "T", b, p) for b, p in zip(bands, pop)])
+    at_birth = IndicatorSpec("le", "life_expectancy", "commune", denominator_level="commune")
+    at_65 = IndicatorSpec("le65", "life_expectancy", "commune", denominator_level="commune",
+                          numerator_filter=DataFilter(age_min=65))
+    e0 = _value(compute_indicator(at_birth, geography(), num, den).values, BREST)
+    e65 = _value(compute_indicator(at_65, geography(), num, den).values, BREST)
+    assert 50 < e0 < 95 and 5 < e65 < 30 and e0 > e65
