@@ -87,7 +87,8 @@ def child(path: str, communes: int) -> None:
     elapsed = time.perf_counter() - started
     assert result.ok, result.report["errors"][:5]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": elapsed, "rows": result.rows, "peak_mb": peak_mb, "vendor": connection.vendor}))
+    print(json.dumps({"seconds": elapsed, "rows": result.rows, "peak_mb": peak_mb, "vendor": connection.vendor,
+                      **result.report["timings"]}))
 
 
 def baseline_read(path: Path) -> float:
@@ -102,6 +103,7 @@ def main() -> None:
     parser.add_argument("--communes", type=int, default=34_875)
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--keep-file", action="store_true")
+    parser.add_argument("--repeats", type=int, default=0, help="default: 1 above 5 million rows, else 3")
     parser.add_argument("--child", default="")
     args = parser.parse_args()
     if args.child:
@@ -124,7 +126,7 @@ def main() -> None:
     rows = len(communes) * len(AGE_BANDS) * 2 * args.years
     if not path.exists():
         generate(path, communes, args.years)
-    repeats = 1 if rows > 5_000_000 else 3
+    repeats = args.repeats or (1 if rows > 5_000_000 else 3)
     runs = []
     for _ in range(repeats):
         done = subprocess.run(
@@ -142,6 +144,8 @@ def main() -> None:
           f" backend {runs[0]['vendor']}; {repeats} run(s), median shown.\n")
     print("| measure | value |\n|---|---|")
     print(f"| import (validate + stage + replace), s | {seconds:.1f} |")
+    print(f"| of which validate + stage (streamed), s | {statistics.median(r['validate_and_stage_s'] for r in runs):.1f} |")
+    print(f"| of which replace (delete + insert from staging), s | {statistics.median(r['replace_s'] for r in runs):.1f} |")
     print(f"| import rows/s | {rows / seconds:,.0f} |")
     print(f"| target rows/s (PostgreSQL) | 300,000 |")
     print(f"| peak RSS of the import process, MB | {max(r['peak_mb'] for r in runs):.0f} |")

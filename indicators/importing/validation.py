@@ -65,6 +65,13 @@ class Vocabulary:
                 self.ids[value] = len(self.ids)
         return values.map(self.ids).to_numpy(dtype="int64")
 
+    def encode_optional(self, values: pd.Series) -> np.ndarray:
+        """Ids as float64, NaN where the value is missing (invalid)."""
+        valid = values.dropna()
+        out = np.full(len(values), np.nan)
+        out[values.notna().to_numpy()] = self.encode(valid) if len(valid) else []
+        return out
+
 
 class ErrorLog:
     """Collects report entries; keeps the first ``limit`` in memory and counts all of them."""
@@ -102,6 +109,17 @@ class ErrorLog:
         return {"errors": errors, "error_count": self.count, "truncated": self.count > len(errors)}
 
 
+def _factorize(raw: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """(row -> unique index, uniques); a missing cell maps to a trailing NaN unique."""
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    codes = np.where(codes < 0, len(uniques), codes)
+    return codes, pd.Series(list(uniques) + [None], dtype=object)
+
+
+def _take(per_unique: pd.Series, codes: np.ndarray) -> np.ndarray:
+    return per_unique.to_numpy(dtype="float64", na_value=np.nan)[codes]
+
+
 class Validator:
     """Validates chunks one after the other; ``clean`` rows come out with area ids and canonical codes."""
 
@@ -114,41 +132,63 @@ class Validator:
         self.rows = 0
 
     def validate(self, frame: pd.DataFrame, lines: pd.Series) -> pd.DataFrame:
+        """Clean rows: area_id, period, sex_id, age_id, category_id (ids of ``vocabulary()``) and value.
+
+        Codes have few distinct values, so each code column is factorised and checked on its unique values
+        only, then mapped back onto the rows with a numpy take; values get a C-level parse first and the
+        decimal-comma/thousands fallback only where that failed.
+        """
         self.rows += len(frame)
         if "category" not in frame:
             frame = frame.assign(category=pd.NA)
-        bad = pd.Series(False, index=frame.index)
+        bad = np.zeros(len(frame), dtype=bool)
+        lines = lines.to_numpy(dtype="int64")
         position = self._areas(frame["area_code"], lines, bad)
         period = self._periods(frame["period"], lines, bad)
-        sex = normalize_sex(frame["sex"].fillna(""))
-        self._flag(sex.isna(), lines, "sex", frame["sex"], "unknown sex (expected M/F/T, H, 1/2/0, hommes...)", bad)
-        age = normalize_age_band(frame["age_band"].fillna(""))
-        self._flag(age.isna(), lines, "age_band", frame["age_band"],
+        codes, uniques = _factorize(frame["sex"])
+        sex = _take(normalize_sex(uniques.fillna("")).map(SEX_CODE_INDEX), codes)
+        self._flag(np.isnan(sex), lines, "sex", frame["sex"], "unknown sex (expected M/F/T, H, 1/2/0, hommes...)", bad)
+        codes, uniques = _factorize(frame["age_band"])
+        bands = normalize_age_band(uniques.fillna(""))
+        age = _take(pd.Series(self.ages.encode_optional(bands), index=bands.index), codes)
+        self._flag(np.isnan(age), lines, "age_band", frame["age_band"],
                    "unknown age band (expected all, 0, 1-4, 85-89, 95+...)", bad)
-        category = frame["category"].fillna("").astype(str).str.strip()
-        self._flag(category.str.len() > 64, lines, "category", category, "category longer than 64 characters", bad)
+        codes, uniques = _factorize(frame["category"])
+        names = uniques.fillna("").astype(str).str.strip()
+        too_long = names.str.len() > 64
+        category = _take(pd.Series(self.categories.encode_optional(names.where(~too_long)), index=names.index), codes)
+        self._flag(np.isnan(category), lines, "category", frame["category"], "category longer than 64 characters", bad)
         value = self._values(frame["value"], lines, bad)
         good = ~bad
         clean = pd.DataFrame({
-            "area_id": self.areas.ids[position[good].to_numpy(dtype="int64")],
+            "area_id": self.areas.ids[position[good]],
             "period": period[good].astype("int64"),
-            "sex": sex[good].astype(str),
-            "age_band": age[good].astype(str),
-            "category": category[good],
+            "sex_id": sex[good].astype("int64"),
+            "age_id": age[good].astype("int64"),
+            "category_id": category[good].astype("int64"),
             "value": value[good],
         })
         self._remember_keys(position[good], clean, lines[good])
-        self.periods.update(int(p) for p in pd.unique(clean["period"]))
+        self.periods.update(int(p) for p in np.unique(clean["period"].to_numpy()))
         return clean
 
-    def _flag(self, mask, lines, column, values, reason, bad) -> None:
-        mask = mask.fillna(True).astype(bool) if hasattr(mask, "fillna") else mask
+    def vocabulary(self) -> dict[str, dict[int, str]]:
+        """{"sex"|"age_band"|"category": {id: text}} for the ids in clean rows."""
+        return {
+            "sex": {index: code for code, index in SEX_CODE_INDEX.items()},
+            "age_band": {index: band for band, index in self.ages.ids.items()},
+            "category": {index: name for name, index in self.categories.ids.items()},
+        }
+
+    def _flag(self, mask: np.ndarray, lines: np.ndarray, column, values: pd.Series, reason, bad) -> None:
         if mask.any():
-            self.errors.add(lines[mask], column, values[mask], reason if isinstance(reason, str) else reason[mask])
+            reasons = reason if isinstance(reason, str) else pd.Series(reason[mask])
+            self.errors.add(pd.Series(lines[mask]), column, pd.Series(values.to_numpy()[mask]), reasons)
             bad |= mask
 
-    def _areas(self, raw: pd.Series, lines, bad) -> pd.Series:
-        codes = raw.fillna("").astype(str).str.strip()
+    def _areas(self, raw: pd.Series, lines, bad) -> np.ndarray:
+        row_codes, uniques = _factorize(raw)
+        codes = uniques.fillna("").astype(str).str.strip()
         width = CODE_LENGTH.get(self.areas.level)
         if width:
             # Spreadsheets drop leading zeros ("1" for "01", "1004" for "01004"): restore them.
@@ -158,45 +198,53 @@ class Validator:
             resolved = codes.map(self.areas.aliases)
             use_alias = resolved.notna() & (self.areas.codes.get_indexer(codes) < 0)
             codes = codes.where(~use_alias, resolved)
-        position = pd.Series(self.areas.codes.get_indexer(codes), index=raw.index)
-        unknown = position < 0
-        if unknown.any():
-            other = codes[unknown].map(self.areas.other_levels).astype(object)
-            reasons = pd.Series(f"unknown {self.areas.level} code", index=other.index).where(
-                other.isna(), "area code of level " + other.fillna("") + ", dataset level is " + self.areas.level
-            )
-            reasons = reasons.where(codes[unknown] != "", "missing area code")
-            self._flag(unknown, lines, "area_code", raw, reasons.reindex(raw.index), bad)
+        found = self.areas.codes.get_indexer(codes)
+        other = codes.map(self.areas.other_levels).astype(object)
+        reasons = pd.Series(f"unknown {self.areas.level} code", index=codes.index).where(
+            other.isna(), "area code of level " + other.fillna("").astype(str) + ", dataset level is " + self.areas.level
+        ).where(codes != "", "missing area code")
+        position = found[row_codes]
+        self._flag(position < 0, lines, "area_code", raw, reasons.to_numpy()[row_codes], bad)
         return position
 
-    def _periods(self, raw: pd.Series, lines, bad) -> pd.Series:
-        period = parse_periods(raw.fillna(""))
-        self._flag(period.isna(), lines, "period", raw, "period is not a year (YYYY)", bad)
-        out = period.notna() & ((period < MIN_PERIOD) | (period > max_period()))
+    def _periods(self, raw: pd.Series, lines, bad) -> np.ndarray:
+        codes, uniques = _factorize(raw)
+        period = _take(parse_periods(uniques.fillna("").astype(str)), codes)
+        self._flag(np.isnan(period), lines, "period", raw, "period is not a year (YYYY)", bad)
+        with np.errstate(invalid="ignore"):
+            out = ~np.isnan(period) & ((period < MIN_PERIOD) | (period > max_period()))
         self._flag(out, lines, "period", raw, f"period out of range {MIN_PERIOD}-{max_period()}", bad)
         return period
 
-    def _values(self, raw: pd.Series, lines, bad) -> pd.Series:
-        missing = raw.isna() | (raw.fillna("").astype(str).str.strip() == "")
-        self._flag(missing, lines, "value", raw, "missing value", bad)
-        value, ambiguous = parse_numbers(raw.fillna("").astype(str))
-        self._flag(~missing & ambiguous, lines, "value", raw,
-                   "ambiguous number (both '.' and ',' or several ','): write 1234.5 or 1234,5", bad)
-        nan = ~missing & ~ambiguous & value.isna()
-        self._flag(nan, lines, "value", raw, "value is not a number", bad)
-        infinite = value.notna() & ~np.isfinite(value.fillna(0))
+    def _values(self, raw: pd.Series, lines, bad) -> np.ndarray:
+        value = pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64", na_value=np.nan, copy=True)
+        retry = np.isnan(value)
+        if retry.any():
+            subset = raw[retry].fillna("").astype(str)
+            missing = np.zeros(len(raw), dtype=bool)
+            missing[retry] = (subset.str.strip() == "").to_numpy()
+            self._flag(missing, lines, "value", raw, "missing value", bad)
+            parsed, ambiguous = parse_numbers(subset)
+            amb = np.zeros(len(raw), dtype=bool)
+            amb[retry] = ambiguous.to_numpy() & ~missing[retry]
+            self._flag(amb, lines, "value", raw,
+                       "ambiguous number (both '.' and ',' or several ','): write 1234.5 or 1234,5", bad)
+            value[retry] = parsed.to_numpy()
+            self._flag(np.isnan(value) & ~missing & ~amb, lines, "value", raw, "value is not a number", bad)
+        infinite = np.isinf(value)
         self._flag(infinite, lines, "value", raw, "value is not finite", bad)
-        self._flag(value.notna() & (value < 0) & ~infinite, lines, "value", raw, "negative value", bad)
+        with np.errstate(invalid="ignore"):
+            self._flag(value < 0, lines, "value", raw, "negative value", bad)
         return value
 
-    def _remember_keys(self, position: pd.Series, clean: pd.DataFrame, lines: pd.Series) -> None:
-        key = position.to_numpy(dtype="int64")
+    def _remember_keys(self, position: np.ndarray, clean: pd.DataFrame, lines: np.ndarray) -> None:
+        key = position.astype("int64")
         key = (key << _BITS_PERIOD) | (clean["period"].to_numpy(dtype="int64") - MIN_PERIOD)
-        key = (key << _BITS_SEX) | clean["sex"].map(SEX_CODE_INDEX).to_numpy(dtype="int64")
-        key = (key << _BITS_AGE) | self.ages.encode(clean["age_band"])
-        key = (key << _BITS_CATEGORY) | self.categories.encode(clean["category"])
+        key = (key << _BITS_SEX) | clean["sex_id"].to_numpy(dtype="int64")
+        key = (key << _BITS_AGE) | clean["age_id"].to_numpy(dtype="int64")
+        key = (key << _BITS_CATEGORY) | clean["category_id"].to_numpy(dtype="int64")
         self.keys.append(key)
-        self.key_lines.append(lines.to_numpy(dtype="int64"))
+        self.key_lines.append(lines.astype("int64"))
 
     def check_duplicates(self) -> None:
         """Report every row whose key (area after alias resolution, period, sex, age band, category) repeats."""
