@@ -52,7 +52,8 @@ def _areas_frame(cog: Cog, full: Cog, main_department: pd.Series) -> pd.DataFram
                              "parent_level": None, "parent_code": None, "population": com["population"].sum()}])
     regions = cog.regions.assign(level="region", parent_level="country", parent_code=COUNTRY_CODE,
                                  population=cog.regions["code"].map(pop_by["region"]))
-    departments = cog.departments.assign(level="department", parent_level="region", parent_code=cog.departments["region"],
+    departments = cog.departments.assign(level="department", parent_level="region",
+                                         parent_code=cog.departments["region"],
                                          population=cog.departments["code"].map(pop_by["department"]))
     epcis = cog.epcis.assign(level="epci", parent_level="department",
                              parent_code=_epci_parent(cog, main_department),

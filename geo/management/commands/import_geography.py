@@ -46,7 +46,8 @@ class Command(BaseCommand):
         out.write(f"Memberships: {result.memberships}")
         out.write(f"Geometries: {result.geometries}")
         out.write(f"Aliases: {result.aliases}")
-        out.write(f"Skipped {result.skipped_com} communes of the collectivités d'outre-mer (no geometry, not a department)")
+        out.write(f"Skipped {result.skipped_com} communes of the collectivités d'outre-mer "
+                  "(no geometry, not a department)")
         if result.without_geometry:
             out.write(f"{len(result.without_geometry)} communes without geometry (kept, has_geometry=False): "
                       + ", ".join(result.without_geometry))
