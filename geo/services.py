@@ -20,6 +20,7 @@ from geo.importers import sources, sync
 from geo.importers.sync import BATCH, Counts
 from geo.importers.territories import build_territories, read_territory_csv
 from geo.models import Area, AreaGeometry, CommuneAlias, CommuneMembership, Detail, Level, TerritorySet
+from geo.selectors import geography_cache_invalidate
 from geo.text import normalize_name
 
 
@@ -59,6 +60,8 @@ def geography_import(data_dir: Path | None = None, departments: list[str] | None
         geometry_counts = sync.sync_geometries(sync.geometry_rows(plan, ids))
         step("writing aliases")
         alias_counts = sync.sync_aliases(plan.aliases, ids)
+        # Built GeoJSON payloads are cached by geography version; in-place edits must drop them too.
+        transaction.on_commit(geography_cache_invalidate)
     return GeographyImportResult(
         areas=area_counts,
         memberships=membership_counts,
@@ -118,6 +121,7 @@ def territory_set_import(path: Path, code: str, name: str, description: str = ""
         territory_set = TerritorySet.objects.create(code=code, name=name, description=description,
                                                     source_file=str(Path(path).name))
         _write_territories(territory_set, territories, rows, communes)
+        transaction.on_commit(geography_cache_invalidate)
     return TerritorySetImportResult(territory_set, len(territories), len(rows), replaced=bool(replaced))
 
 
