@@ -182,7 +182,7 @@ def _baselines() -> dict:
     frames = []
     for area_id in area_ids:  # the naive way: one ORM query per area and dataset
         for dataset, column in ((deaths, "x"), (population, "n")):
-            rows = Observation.objects.filter(dataset=dataset, area_id=area_id).values_list(
+            rows = Observation.objects.filter(dataset=dataset, area_id=area_id).order_by().values_list(
                 "area_id", "period", "sex", "age_band", "value")
             frames.append(pd.DataFrame(list(rows), columns=["area_id", "period", "sex", "age_band", column]))
     orm_per_area = (time.perf_counter() - started) / len(area_ids)

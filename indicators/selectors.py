@@ -50,7 +50,8 @@ def observation_frame(dataset_id: int, category: str | None = None) -> pd.DataFr
     """
     columns = [c for c in OBSERVATION_COLUMNS if c != "category"]
     dtypes = {k: v for k, v in _OBS_DTYPES.items() if k != "category"}
-    queryset = Observation.objects.filter(dataset_id=dataset_id)
+    # order_by(): the model's default ordering would JOIN datasets and areas and sort 14 M rows.
+    queryset = Observation.objects.filter(dataset_id=dataset_id).order_by()
     if category is not None:
         queryset = queryset.filter(category=category)
     if connection.vendor == "postgresql":
@@ -75,12 +76,13 @@ def observation_frame(dataset_id: int, category: str | None = None) -> pd.DataFr
 def geography_frame() -> Geography:
     """Every area (id, level, parent_id, area_km2, territory_set_id) and every commune membership."""
     areas = pd.DataFrame.from_records(
-        list(Area.objects.values_list("id", "level", "parent_id", "area_km2", "territory_set_id").iterator(
+        list(Area.objects.order_by().values_list("id", "level", "parent_id", "area_km2", "territory_set_id").iterator(
             chunk_size=50_000)),
         columns=["id", "level", "parent_id", "area_km2", "territory_set_id"],
     )
     members = pd.DataFrame.from_records(
-        list(CommuneMembership.objects.values_list("commune_id", "area_id").iterator(chunk_size=100_000)),
+        list(CommuneMembership.objects.order_by().values_list("commune_id", "area_id").iterator(
+            chunk_size=100_000)),
         columns=["commune_id", "area_id"],
     )
     return Geography(areas, members)
