@@ -1,110 +1,132 @@
-"""Bulk writers: validated chunks go to a session-private staging table; only after the whole file has
-validated are they merged into ``indicators_observation`` (delete the replaced periods, insert) in one
-transaction. PostgreSQL streams with binary COPY (psycopg 3) built by numpy, SQLite uses executemany in
-batches. Staged rows carry small integer ids for sex, age band and category; the texts are joined back
-from a vocabulary table at merge time, so every staged column has a fixed width.
-"""
+"""Bulk writers: validated chunks go straight into ``indicators_observation``, inside the import's ONE transaction.
 
-import uuid
+Before the first row of a period is written, that period's old rows of the dataset are deleted (in the same
+transaction), so the unique key never sees old and new rows together and readers keep seeing the old rows
+(MVCC) until the commit. The caller rolls the transaction back if any row of the file turns out invalid:
+nothing streamed is ever visible or kept (docs/adr/0016-bulk-import.md).
+
+PostgreSQL: one binary COPY stays open across chunks (closed only to delete a newly seen period), fed by
+psycopg's queued writer, whose thread pushes the bytes to the server while the main thread parses the next
+chunk: parsing (Python) and COPY (the server) use the two cores at once. SQLite: executemany in batches.
+"""
 
 import numpy as np
 import pandas as pd
-from django.db import connection, transaction
+from django.db import DatabaseError, connection
+from psycopg.copy import QueuedLibpqWriter
 
 from indicators.models import Observation
 
-COLUMNS = ["area_id", "period", "sex_id", "age_id", "category_id", "value"]
+from .pgcopy import COPY_COLUMNS, HEADER, TRAILER, CopyEncoder
+
 SQLITE_BATCH = 20_000
-_VOCAB_KIND = {"sex": 1, "age_band": 2, "category": 3}
-# One binary COPY tuple: field count, then (length, big-endian value) per column.
-_TUPLE = np.dtype([
-    ("n", ">i2"), ("l1", ">i4"), ("area_id", ">i8"), ("l2", ">i4"), ("period", ">i2"), ("l3", ">i4"),
-    ("sex_id", ">i2"), ("l4", ">i4"), ("age_id", ">i2"), ("l5", ">i4"), ("category_id", ">i4"),
-    ("l6", ">i4"), ("value", ">f8"),
-])
-_LENGTHS = {"n": 6, "l1": 8, "l2": 2, "l3": 2, "l4": 2, "l5": 4, "l6": 8}
-_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
-_TRAILER = (-1).to_bytes(2, "big", signed=True)
+_TEXT_COLUMNS = {"sex": "sex_id", "age_band": "age_id", "category": "category_id"}
 
 
-def binary_copy_payload(clean: pd.DataFrame) -> bytes:
-    """The PostgreSQL binary COPY stream of ``clean`` (vectorised: one numpy record array)."""
-    records = np.empty(len(clean), dtype=_TUPLE)
-    for field, length in _LENGTHS.items():
-        records[field] = length
-    for column in COLUMNS:
-        records[column] = clean[column].to_numpy()
-    return _HEADER + records.tobytes() + _TRAILER
+class WriteFailed(Exception):
+    """The database refused the streamed rows (e.g. a key it already holds): stop writing, keep validating."""
 
 
-class StagingWriter:
-    def __init__(self):
-        suffix = uuid.uuid4().hex[:12]
-        self.table, self.vocab_table = f"obs_staging_{suffix}", f"obs_vocab_{suffix}"
-        self.vendor = connection.vendor
-        self.rows = 0
-        self._created = False
+class ObservationWriter:
+    """Replaces a dataset's periods by validated chunks; the caller owns the surrounding transaction."""
 
-    def begin(self) -> None:
-        with connection.cursor() as cursor:
-            # TEMP: private to this connection, not WAL-logged, dropped with the session at worst.
-            cursor.execute(
-                f"CREATE TEMP TABLE {self.table} (area_id bigint NOT NULL, period smallint NOT NULL, "
-                "sex_id smallint NOT NULL, age_id smallint NOT NULL, category_id integer NOT NULL, "
-                "value double precision NOT NULL)"
-            )
-            cursor.execute(f"CREATE TEMP TABLE {self.vocab_table} (kind smallint NOT NULL, id integer NOT NULL, "
-                           "text varchar(64) NOT NULL)")
-        self._created = True
+    def __init__(self, dataset_id: int, upload_id: int | None, vocabulary):
+        self.dataset_id, self.upload_id, self.vocabulary = dataset_id, upload_id, vocabulary
+        self.table = Observation._meta.db_table
+        self.replaced: set[int] = set()
+        self.rows = self.deleted = 0
 
     def write(self, clean: pd.DataFrame) -> None:
         if not len(clean):
             return
-        if self.vendor == "postgresql":
-            self._copy(clean)
-        else:
-            self._executemany(clean)
+        try:
+            self._write(clean)
+        except DatabaseError as exc:
+            raise WriteFailed(str(exc)) from exc
         self.rows += len(clean)
 
-    def _copy(self, clean: pd.DataFrame) -> None:
-        sql = f"COPY {self.table} ({', '.join(COLUMNS)}) FROM STDIN WITH (FORMAT binary)"
-        with connection.cursor() as cursor:
-            with cursor.cursor.copy(sql) as copy:
-                copy.write(binary_copy_payload(clean))
+    def _write(self, clean: pd.DataFrame) -> None:
+        new = sorted(set(np.unique(clean["period"].to_numpy()).tolist()) - self.replaced)
+        if new:
+            self._before_delete()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"DELETE FROM {self.table} WHERE dataset_id = %s AND period IN ({', '.join(['%s'] * len(new))})",
+                    [self.dataset_id, *new],
+                )
+                self.deleted += cursor.rowcount
+            self.replaced.update(new)
+        self._insert(clean)
 
-    def _executemany(self, clean: pd.DataFrame) -> None:
-        sql = f"INSERT INTO {self.table} ({', '.join(COLUMNS)}) VALUES (%s, %s, %s, %s, %s, %s)"
-        frame = clean[COLUMNS].astype(object)
+    def close(self, error: BaseException | None = None) -> None:
+        """Finish the writes; with ``error``, abandon them (the caller rolls back)."""
+
+    def _before_delete(self) -> None:
+        pass
+
+    def _insert(self, clean: pd.DataFrame) -> None:
+        vocab = self.vocabulary()
+        columns = ["dataset_id", "upload_id", "area_id", "period", "sex", "age_band", "category", "value"]
+        texts = {}
+        for name, ids in _TEXT_COLUMNS.items():
+            table = pd.Series(vocab[name])
+            texts[name] = table.reindex(clean[ids].to_numpy()).to_numpy(dtype=object)
+        frame = pd.DataFrame({
+            "dataset_id": self.dataset_id, "upload_id": self.upload_id, "area_id": clean["area_id"].to_numpy(),
+            "period": clean["period"].to_numpy(), **texts, "value": clean["value"].to_numpy(),
+        }, columns=columns).astype(object)
+        sql = f"INSERT INTO {self.table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
         with connection.cursor() as cursor:
             for start in range(0, len(frame), SQLITE_BATCH):
                 batch = frame.iloc[start : start + SQLITE_BATCH]
                 cursor.executemany(sql, list(batch.itertuples(index=False, name=None)))
 
-    def merge(self, dataset_id: int, upload_id: int | None, periods: list[int], vocabulary: dict) -> tuple[int, int]:
-        """Replace the dataset's observations for ``periods`` by the staged rows; (deleted, inserted)."""
-        table = Observation._meta.db_table
-        rows = [(_VOCAB_KIND[kind], index, text) for kind, ids in vocabulary.items() for index, text in ids.items()]
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(f"INSERT INTO {self.vocab_table} (kind, id, text) VALUES (%s, %s, %s)", rows)
-            placeholders = ", ".join(["%s"] * len(periods))
-            cursor.execute(
-                f"DELETE FROM {table} WHERE dataset_id = %s AND period IN ({placeholders})", [dataset_id, *periods]
-            )
-            deleted = cursor.rowcount
-            cursor.execute(
-                f"INSERT INTO {table} (dataset_id, upload_id, area_id, period, sex, age_band, category, value) "
-                f"SELECT %s, %s, s.area_id, s.period, sx.text, ag.text, ca.text, s.value FROM {self.table} s "
-                f"JOIN {self.vocab_table} sx ON sx.kind = 1 AND sx.id = s.sex_id "
-                f"JOIN {self.vocab_table} ag ON ag.kind = 2 AND ag.id = s.age_id "
-                f"JOIN {self.vocab_table} ca ON ca.kind = 3 AND ca.id = s.category_id",
-                [dataset_id, upload_id],
-            )
-            inserted = cursor.rowcount
-        return deleted, inserted
 
-    def discard(self) -> None:
-        if self._created:
-            with connection.cursor() as cursor:
-                cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
-                cursor.execute(f"DROP TABLE IF EXISTS {self.vocab_table}")
-            self._created = False
+class CopyWriter(ObservationWriter):
+    """PostgreSQL: binary COPY kept open across chunks, pushed by a background thread."""
+
+    def __init__(self, dataset_id: int, upload_id: int | None, vocabulary):
+        super().__init__(dataset_id, upload_id, vocabulary)
+        self.encoder = CopyEncoder(dataset_id, upload_id, vocabulary)
+        self._context = self._copy = None
+
+    def _insert(self, clean: pd.DataFrame) -> None:
+        if self._copy is None:
+            cursor = connection.cursor().cursor  # the psycopg cursor under Django's wrapper
+            sql = f"COPY {self.table} ({', '.join(COPY_COLUMNS)}) FROM STDIN WITH (FORMAT binary)"
+            self._context = cursor.copy(sql, writer=QueuedLibpqWriter(cursor))
+            self._copy = self._context.__enter__()
+            self._copy.write(HEADER)
+        try:
+            self._copy.write(memoryview(self.encoder.encode(clean)))
+        except Exception as exc:
+            self.close(exc)
+            raise WriteFailed(str(exc)) from exc
+
+    def _before_delete(self) -> None:
+        self.close()
+
+    def close(self, error: BaseException | None = None) -> None:
+        if self._copy is None:
+            return
+        context, copy = self._context, self._copy
+        self._context = self._copy = None
+        aborting, failure = error is not None, None
+        if not aborting:
+            try:
+                copy.write(TRAILER)
+            except Exception as exc:
+                failure = error = exc
+        try:
+            context.__exit__(type(error) if error else None, error, None)
+        except Exception as exc:
+            # A refused COPY only reports at its end (the server reads the stream to completion first).
+            if not aborting:
+                failure = failure or exc
+        if failure is not None:
+            raise WriteFailed(str(failure)) from failure
+
+
+def observation_writer(dataset_id: int, upload_id: int | None, vocabulary) -> ObservationWriter:
+    cls = CopyWriter if connection.vendor == "postgresql" else ObservationWriter
+    return cls(dataset_id, upload_id, vocabulary)

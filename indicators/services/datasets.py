@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
 from geo.models import Area, CommuneAlias
 from indicators.importing.readers import DEFAULT_CHUNK_ROWS, FileFormatError, is_xlsx, iter_chunks
 from indicators.importing.validation import AreaTable, ErrorLog, Validator
-from indicators.importing.writers import StagingWriter
+from indicators.importing.writers import ObservationWriter, WriteFailed, observation_writer
 from indicators.models import Dataset, Upload
 
 REPORT_LIMIT = 10_000
@@ -46,24 +47,39 @@ def area_table_for(level: str) -> AreaTable:
 _PARSER_LINE = re.compile(r"line (\d+)")
 
 
-def _validate_into(chunks, validator: Validator, writer: StagingWriter, errors: ErrorLog):
-    """One streaming pass: validate each chunk; stage it only while the file is still clean so far."""
+class InvalidFile(Exception):
+    """Passed to the writer to abandon its stream once the file is known to be invalid."""
+
+
+def _validate_into(chunks, validator: Validator, writer: ObservationWriter, errors: ErrorLog) -> WriteFailed | None:
+    """One streaming pass: validate each chunk; write it only while the file is still clean so far.
+
+    After the first bad row (or a write the database refused) writing stops but validation goes on, so the
+    report lists every bad row of the file. Returns the database's refusal, if any.
+    """
+    refused = None
     try:
         for chunk in chunks:
             clean = validator.validate(chunk.frame, chunk.lines)
-            if errors.count == 0:
-                writer.write(clean)
+            if errors.count == 0 and refused is None:
+                try:
+                    writer.write(clean)
+                except WriteFailed as exc:
+                    refused = exc
+            elif errors.count:
+                writer.close(InvalidFile())
     except FileFormatError as exc:
         errors.add_one(exc.error)
-        return
+        return refused
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         match = _PARSER_LINE.search(str(exc))
         line = int(match.group(1)) if match else 0
         errors.add_one({"line": line, "column": "", "value": "", "reason": f"unreadable file: {exc}"})
-        return
+        return refused
     validator.check_duplicates()
     if validator.rows == 0 and errors.count == 0:
         errors.add_one({"line": 2, "column": "", "value": "", "reason": "the file holds no data rows"})
+    return refused
 
 
 def dataset_import(
@@ -75,9 +91,10 @@ def dataset_import(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     report_limit: int = REPORT_LIMIT,
 ) -> ImportResult:
-    """Validate the whole file, then atomically replace the dataset's observations for the file's periods.
+    """Validate the whole file and atomically replace the dataset's observations for the file's periods.
 
-    Nothing is written to ``indicators_observation`` unless every row is valid.
+    Rows are streamed into the table inside one transaction while the file is validated; any bad row rolls
+    that transaction back, so nothing of an invalid file is ever visible or kept.
     """
     path = Path(path)
     total = None if is_xlsx(path) else path.stat().st_size
@@ -95,25 +112,35 @@ def dataset_import_chunks(dataset: Dataset, chunks, *, upload: Upload | None = N
     """The same validation and atomic replacement for long-format chunks produced in memory."""
     errors = ErrorLog(report_limit)
     validator = Validator(area_table_for(dataset.level), errors)
-    writer = StagingWriter()
     _set_status(upload, Upload.Status.VALIDATING)
     try:
         started = time.perf_counter()
-        writer.begin()
-        _validate_into(chunks, validator, writer, errors)
-        validated = time.perf_counter()
+        with transaction.atomic():
+            writer = _locked_writer(dataset, upload, validator)
+            streamed = committed = None
+            try:
+                refused = _validate_into(chunks, validator, writer, errors)
+                streamed = time.perf_counter()
+                if errors.count:
+                    writer.close(InvalidFile())
+                    transaction.set_rollback(True)
+                else:
+                    writer.close()
+                    if refused is not None:
+                        raise refused
+            except BaseException as exc:
+                writer.close(exc)
+                raise
+        committed = time.perf_counter()
         if errors.count:
             result = ImportResult(ok=False, report=errors.report(), rows=validator.rows)
             _finish(upload, Upload.Status.INVALID, result)
             return result
-        _set_status(upload, Upload.Status.IMPORTING)
         periods = sorted(validator.periods)
-        deleted, inserted = writer.merge(dataset.pk, upload.pk if upload else None, periods,
-                                       validator.vocabulary())
-        timings = {"validate_and_stage_s": round(validated - started, 3),
-                   "replace_s": round(time.perf_counter() - validated, 3)}
-        report = {**errors.report(), "rows": inserted, "replaced": deleted, "periods": periods, "timings": timings}
-        result = ImportResult(ok=True, report=report, rows=inserted, deleted=deleted, periods=periods)
+        timings = {"stream_s": round(streamed - started, 3), "finish_and_commit_s": round(committed - streamed, 3)}
+        report = {**errors.report(), "rows": writer.rows, "replaced": writer.deleted, "periods": periods,
+                  "timings": timings}
+        result = ImportResult(ok=True, report=report, rows=writer.rows, deleted=writer.deleted, periods=periods)
         _finish(upload, Upload.Status.IMPORTED, result)
         return result
     except Exception as exc:
@@ -121,8 +148,13 @@ def dataset_import_chunks(dataset: Dataset, chunks, *, upload: Upload | None = N
                    "error_count": 1, "truncated": False}
         _finish(upload, Upload.Status.FAILED, ImportResult(ok=False, report=failure))
         raise
-    finally:
-        writer.discard()
+
+
+def _locked_writer(dataset: Dataset, upload: Upload | None, validator: Validator) -> ObservationWriter:
+    """Imports of one dataset run one at a time (row lock held until commit): two concurrent replacements
+    of the same period would otherwise each delete only the rows they can see."""
+    list(Dataset.objects.select_for_update().filter(pk=dataset.pk).values_list("pk", flat=True))
+    return observation_writer(dataset.pk, upload.pk if upload else None, validator.vocabulary)
 
 
 def _set_status(upload: Upload | None, status: str) -> None:

@@ -98,9 +98,9 @@ def test_the_command_refuses_an_unknown_dataset(tmp_path, db):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY path: PostgreSQL only")
 def test_on_postgresql_rows_are_streamed_with_copy(tmp_path, department_dataset, cast, monkeypatch):
     calls = []
-    real_copy = writers.StagingWriter._copy
-    monkeypatch.setattr(writers.StagingWriter, "_copy", lambda self, clean: calls.append(len(clean)) or real_copy(self, clean))
-    monkeypatch.setattr(writers.StagingWriter, "_executemany", lambda self, clean: pytest.fail("batch path used"))
+    real_insert = writers.CopyWriter._insert
+    monkeypatch.setattr(writers.CopyWriter, "_insert", lambda self, clean: calls.append(len(clean)) or real_insert(self, clean))
+    monkeypatch.setattr(writers.ObservationWriter, "_insert", lambda self, clean: pytest.fail("batch path used"))
     path = tmp_path / "many.csv"
     rows = "".join(f"{code},{year},{sex},{a}-{a + 4},{a * 1.5}\n" for code in ("29", "2A", "976")
                    for year in range(2010, 2020) for sex in "MF" for a in range(0, 95, 5))
@@ -109,6 +109,7 @@ def test_on_postgresql_rows_are_streamed_with_copy(tmp_path, department_dataset,
     assert result.ok and result.rows == 1140
     assert sum(calls) == 1140 and len(calls) == 5
     assert Observation.objects.filter(age_band="90-94").count() == 60
+    assert Observation.objects.get(area__code="2A", period=2012, sex="F", age_band="90-94").value == 135.0
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="batch path: SQLite only")
