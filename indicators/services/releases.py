@@ -6,7 +6,7 @@ either the old release or the new one for all of the run's indicators, never a m
 
 from __future__ import annotations
 
-import io
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -14,40 +14,65 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from indicators.compute import VALUE_COLUMNS
+from indicators.compute.pgcopy import binary_copy_payload
 from indicators.models import IndicatorPublication, Release, Run, Value
 
 _FLOAT_COLUMNS = ["value", "lower_95", "upper_95", "lower_99_8", "upper_99_8", "numerator", "denominator"]
-_TEXT_NOT_NULL = ["cmp_parent", "cmp_france"]
+_COPY_TYPES = {
+    "release_id": "int8", "indicator_id": "int8", "area_id": "int8", "period": "text", "sex": "text",
+    **{c: "float8" for c in _FLOAT_COLUMNS},
+    "suppressed": "bool", "unreliable": "bool", "not_computable": "bool",
+    "cmp_parent": "text", "cmp_france": "text", "quantile": "int2", "map_class": "int2",
+}
 SQLITE_BATCH = 2000
+COPY_WORKERS = 2
+PARALLEL_FROM = 100_000
 
 
 def release_values_replace(release_id: int, indicator_id: int, values: pd.DataFrame) -> int:
-    """Replace the indicator's values in the release (idempotent: a retried task rewrites them)."""
-    with transaction.atomic():
-        Value.objects.filter(release_id=release_id, indicator_id=indicator_id).delete()
-        if connection.vendor == "postgresql":
-            _copy_values(release_id, indicator_id, values)
-        else:
+    """Replace the indicator's values in the (unpublished) release; a retried task rewrites them.
+
+    SQLite: one transaction. PostgreSQL: the old rows are deleted and committed first, then the new ones
+    are written by ``COPY_WORKERS`` binary COPYs in parallel connections, because the server-side cost
+    (index maintenance and the three deferred foreign-key checks per row at commit) is per row and
+    single-threaded per connection. Partial rows can only exist in an unpublished release, and the next
+    attempt deletes them first (docs/adr/0014-release-publication.md).
+    """
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            Value.objects.filter(release_id=release_id, indicator_id=indicator_id).delete()
             _bulk_create_values(release_id, indicator_id, values)
-    return len(values)
-
-
-def _copy_values(release_id: int, indicator_id: int, values: pd.DataFrame) -> None:
+        return len(values)
+    Value.objects.filter(release_id=release_id, indicator_id=indicator_id).delete()
     frame = values[VALUE_COLUMNS].copy()
     frame.insert(0, "indicator_id", indicator_id)
     frame.insert(0, "release_id", release_id)
-    for col in ("suppressed", "unreliable", "not_computable"):
-        frame[col] = np.where(frame[col].to_numpy(dtype=bool), "t", "f")
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, header=False, na_rep="", float_format="%.17g")
-    columns = ", ".join(frame.columns)
-    sql = (f"COPY {Value._meta.db_table} ({columns}) FROM STDIN "
-           f"(FORMAT csv, FORCE_NOT_NULL ({', '.join(_TEXT_NOT_NULL)}))")
-    data = buffer.getvalue().encode()
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        step = 8 << 20
-        for start in range(0, len(data), step):
-            copy.write(data[start:start + step])
+    # Inside a caller's transaction other connections would not see its rows: one connection then.
+    parallel = len(frame) >= PARALLEL_FROM and not connection.in_atomic_block
+    parts = np.array_split(np.arange(len(frame)), COPY_WORKERS) if parallel else [None]
+    payloads = [binary_copy_payload(frame if rows is None else frame.iloc[rows], _COPY_TYPES) for rows in parts]
+    del frame
+    if len(payloads) == 1:
+        _copy_binary(payloads[0])
+    else:
+        with ThreadPoolExecutor(max_workers=len(payloads)) as pool:
+            list(pool.map(_copy_in_thread, payloads))
+    return len(values)
+
+
+def _copy_binary(payload: bytes) -> None:
+    sql = f"COPY {Value._meta.db_table} ({', '.join(_COPY_TYPES)}) FROM STDIN (FORMAT binary)"
+    with transaction.atomic(), connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        step = 16 << 20
+        for start in range(0, len(payload), step):
+            copy.write(payload[start:start + step])
+
+
+def _copy_in_thread(payload: bytes) -> None:
+    try:
+        _copy_binary(payload)
+    finally:
+        connection.close()  # this thread's own connection
 
 
 def _bulk_create_values(release_id: int, indicator_id: int, values: pd.DataFrame) -> None:

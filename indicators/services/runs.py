@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from indicators.compute import ComputeError, DataFilter, IndicatorSpec, compute_indicator
 from indicators.models import Indicator, Release, Run
-from indicators.selectors import geography_frame, observation_frame
+from indicators.selectors import geography_frame, observation_frames
 from indicators.services.releases import release_publish, release_values_replace
 
 logger = logging.getLogger(__name__)
@@ -199,9 +199,10 @@ def indicator_compute(run_id: int, indicator_id: int) -> int:
     with indicator_lock([indicator_id]):
         started = time.perf_counter()
         spec = indicator_spec(indicator)
-        frames = [observation_frame(indicator.numerator_dataset_id, spec.numerator_filter.category)]
+        requests = [(indicator.numerator_dataset_id, spec.numerator_filter.category)]
         if indicator.denominator_dataset_id:
-            frames.append(observation_frame(indicator.denominator_dataset_id, spec.denominator_filter.category))
+            requests.append((indicator.denominator_dataset_id, spec.denominator_filter.category))
+        frames = observation_frames(requests)
         geography = geography_frame()
         _stage(run_id, indicator, "load", time.perf_counter() - started)
         started = time.perf_counter()

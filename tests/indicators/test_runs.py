@@ -115,3 +115,19 @@ def test_a_category_filter_reads_only_that_category_from_the_database(engine):
     runs.run_execute_sync(runs.run_create(codes=[indicator.code]).pk)
     assert _published(indicator)[("29019", "2019", "T")].value == 4200
     assert _published(indicator)[("FR", "2019", "T")].value == 4200
+
+
+def test_values_written_by_parallel_copies_are_all_published(transactional_db, monkeypatch):
+    from django.db import connection
+
+    from indicators.services import releases
+
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel binary COPY: PostgreSQL only")
+    monkeypatch.setattr(releases, "PARALLEL_FROM", 1)
+    engine = build_engine_cast()
+    run = runs.run_execute_sync(runs.run_create(codes=[engine.indicator.code]).pk)
+    values = _published(engine.indicator)
+    assert len(values) == 9 * 3 * 3 == Value.objects.filter(release_id=run.release_id).count()
+    assert values[("29019", "2019", "T")].numerator == 230
+    assert values[("56260", "2019", "F")].suppressed and values[("56260", "2019", "F")].value is None
