@@ -83,12 +83,19 @@ def map_classes(frame: pd.DataFrame, group: pd.Series) -> tuple[pd.Series, dict]
     """
     import mapclassify
 
-    classes = pd.Series(pd.NA, index=frame.index, dtype="Int16")
+    classes = np.zeros(len(frame), dtype=np.int16)  # 0 = no class, stored as NULL
     breaks: dict = {}
-    has = frame["value"].notna()
-    grouped = frame[has].groupby([group[has].to_numpy(), frame.loc[has, "period"], frame.loc[has, "sex"]])
-    for (level, period, sex), part in grouped:
-        values = part["value"].to_numpy(dtype=float)
+    has = frame["value"].notna().to_numpy()
+    rows = np.flatnonzero(has)
+    keys = pd.MultiIndex.from_arrays([group.to_numpy()[has], frame["period"].to_numpy()[has],
+                                      frame["sex"].to_numpy()[has]])
+    codes, labels = pd.factorize(keys)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(labels) + 1))
+    values_all = frame["value"].to_numpy(dtype=float)[rows]
+    for i, (level, period, sex) in enumerate(labels):  # one map per level x period x sex
+        members = order[bounds[i]:bounds[i + 1]]
+        values = values_all[members]
         k = min(QUANTILES, len(np.unique(values)))
         if k < 2:
             continue
@@ -97,6 +104,7 @@ def map_classes(frame: pd.DataFrame, group: pd.Series) -> tuple[pd.Series, dict]
             classifier = _classify(mapclassify, scheme, values, k)
             entry[scheme] = [round(float(b), 6) for b in classifier.bins]
             if scheme == DEFAULT_SCHEME:
-                classes.loc[part.index] = classifier.yb + 1
+                classes[rows[members]] = classifier.yb + 1
         breaks[f"{level}|{period}|{sex}"] = entry
+    classes = pd.Series(classes, index=frame.index).astype("Int16").mask(classes == 0)
     return classes, breaks
