@@ -1,4 +1,6 @@
-"""The data-model contract: keys that must be unique are, and rows describe themselves."""
+"""The data-model contract: keys that must be unique are, and rows describe themselves.
+
+The observation key is made unique by the import, not by an index: see test_import_keys.py (ADR 0016)."""
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -7,15 +9,6 @@ from django.utils import timezone
 from indicators.models import Indicator, IndicatorPublication, Observation, Release, Run, Upload, Value
 
 from .engdata_cast import cast, department_dataset  # noqa: F401
-
-
-def test_an_observation_key_is_unique_per_dataset(cast, department_dataset):
-    key = dict(dataset=department_dataset, area=cast["29"], period=2019, sex="T", age_band="all", category="")
-    Observation.objects.create(**key, value=1)
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Observation.objects.create(**key, value=2)
-    Observation.objects.create(**{**key, "category": "autre"}, value=3)
-    assert Observation.objects.count() == 2
 
 
 def test_a_value_key_is_unique_per_release_and_suppressed_values_hold_no_numbers(cast, department_dataset):
