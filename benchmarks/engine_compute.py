@@ -3,7 +3,7 @@
 
 Usage: ``DATABASE_URL=postgres://postgres@127.0.0.1:5432/atlas_bench_engcompute python -m benchmarks.engine_compute``
 (a database name without "bench" gets the suffix ``_bench_compute``). The synthetic geography and
-observations are generated once with COPY and kept for later runs. The measured run (load with COPY TO,
+observations are generated once with COPY and kept for later runs. The measured run (load,
 compute, write with COPY, publish) happens in a child process so its peak memory is its own.
 Targets on PostgreSQL: <= 60 s and <= 4 GB. Baselines measured in the same run, on a subset and
 extrapolated (said so in the output): a per-area ``groupby().apply`` DSR and per-area ORM loading.
@@ -236,7 +236,7 @@ def _report(sizes: dict, runs_: list, base: dict) -> None:
     print(f"{sizes['observations']:,} observations per dataset (deaths, population); {n_areas:,} areas; "
           f"{n_values:,} values written. Median of {len(runs_)} run(s).\n")
     print("| measure | value | target |\n|---|---|---|")
-    print(f"| run total (load COPY TO, compute, write COPY, publish) | {total:.1f} s | <= {TARGET_SECONDS} s |")
+    print(f"| run total (load, compute, write with binary COPY, publish) | {total:.1f} s | <= {TARGET_SECONDS} s |")
     print(f"| peak resident memory of the run | {peak:.2f} GB | <= {TARGET_GB:.0f} GB |")
     for stage, seconds in last["stages"].items():
         print(f"| stage {stage} | {seconds:.1f} s | |")
