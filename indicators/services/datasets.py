@@ -117,7 +117,6 @@ def dataset_import_chunks(dataset: Dataset, chunks, *, upload: Upload | None = N
         started = time.perf_counter()
         with transaction.atomic():
             writer = _locked_writer(dataset, upload, validator)
-            streamed = committed = None
             try:
                 refused = _validate_into(chunks, validator, writer, errors)
                 streamed = time.perf_counter()

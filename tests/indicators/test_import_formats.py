@@ -99,7 +99,12 @@ def test_the_command_refuses_an_unknown_dataset(tmp_path, db):
 def test_on_postgresql_rows_are_streamed_with_copy(tmp_path, department_dataset, cast, monkeypatch):
     calls = []
     real_insert = writers.CopyWriter._insert
-    monkeypatch.setattr(writers.CopyWriter, "_insert", lambda self, clean: calls.append(len(clean)) or real_insert(self, clean))
+
+    def counting_insert(self, clean):
+        calls.append(len(clean))
+        real_insert(self, clean)
+
+    monkeypatch.setattr(writers.CopyWriter, "_insert", counting_insert)
     monkeypatch.setattr(writers.ObservationWriter, "_insert", lambda self, clean: pytest.fail("batch path used"))
     path = tmp_path / "many.csv"
     rows = "".join(f"{code},{year},{sex},{a}-{a + 4},{a * 1.5}\n" for code in ("29", "2A", "976")
