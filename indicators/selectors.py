@@ -103,11 +103,10 @@ def observation_frames(requests: list[tuple[int, str | None]]) -> list[pd.DataFr
 
 
 def geography_frame() -> Geography:
-    """Every area (id, level, parent_id, area_km2, territory_set_id) and every commune membership."""
+    """Every area (id, level, parent_id, area_km2, territory_set_id, code) and every commune membership."""
+    columns = ["id", "level", "parent_id", "area_km2", "territory_set_id", "code"]
     areas = pd.DataFrame.from_records(
-        list(Area.objects.order_by().values_list("id", "level", "parent_id", "area_km2", "territory_set_id").iterator(
-            chunk_size=50_000)),
-        columns=["id", "level", "parent_id", "area_km2", "territory_set_id"],
+        list(Area.objects.order_by().values_list(*columns).iterator(chunk_size=50_000)), columns=columns,
     )
     members = pd.DataFrame.from_records(
         list(CommuneMembership.objects.order_by().values_list("commune_id", "area_id").iterator(

@@ -7,16 +7,17 @@ sparse matrix product). A France-scale commune dataset (35k x 10 x 3 x 20) is 21
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from indicators.stats.rebanding import BandError, format_band, parse_band, reband_matrix, validate_bands
+from indicators.stats.rebanding import BandError, format_band, parse_band, reband_matrix
 
+from .bands import ALL_AGES, plan_bands
 from .spec import SEXES, ComputeError, DataFilter
 
-ALL_AGES = "all"
+__all__ = ["ALL_AGES", "Cube", "align", "band_labels", "build_cube", "pool", "reband", "roll_up"]
 SEX_INDEX = {sex: i for i, sex in enumerate(SEXES)}
 
 
@@ -27,37 +28,17 @@ class Cube:
     bands: list[str]
     data: np.ndarray  # float64 (A, P, 3, B)
     present: np.ndarray  # bool (A, P, 3): the dataset has data for this area, period and sex
+    # bool (A, P, 3): data present but unusable for the indicator (its bands cannot give the age range):
+    # never summed, and anything built from it (T, pooled windows, parents) is not computable either.
+    defective: np.ndarray | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        if self.defective is None:
+            self.defective = np.zeros(self.present.shape, dtype=bool)
 
     def band_totals(self) -> np.ndarray:
         return self.data.sum(axis=3)
-
-
-def _select_bands(labels: list[str], flt: DataFilter, need_bands: bool, name: str) -> list[str]:
-    """The age bands to keep, in age order; raises if the filter cuts through a band."""
-    banded = [b for b in labels if b != ALL_AGES]
-    if not banded:
-        if need_bands or flt.has_age_range:
-            raise ComputeError(f"{name}: the data has no age bands (only 'all'), the indicator needs them")
-        return [ALL_AGES]
-    try:
-        parsed = {b: parse_band(b) for b in banded}
-        validate_bands(banded, f"{name} age bands")
-    except BandError as exc:
-        raise ComputeError(f"{name}: {exc}") from None
-    low = flt.age_min if flt.age_min is not None else 0
-    high = flt.age_max
-    keep = []
-    for label, (lo, hi) in sorted(parsed.items(), key=lambda kv: kv[1][0]):  # a few bands, not rows
-        top = np.inf if hi is None else hi
-        inside = lo >= low and (high is None or top <= high)
-        outside = top < low or (high is not None and lo > high)
-        if not inside and not outside:
-            raise ComputeError(f"{name}: age band {label} straddles the age range {low}-{high if high is not None else ''}")
-        if inside:
-            keep.append(label)
-    if not keep:
-        raise ComputeError(f"{name}: no age band lies within the age range {low}-{high}")
-    return keep
 
 
 def _sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -66,16 +47,16 @@ def _sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return uniques, np.searchsorted(uniques, values)
 
 
-def build_cube(obs: pd.DataFrame, flt: DataFilter, *, need_bands: bool, name: str) -> Cube:
-    """Dense cube from long observations (columns area_id, period, sex, age_band, category, value)."""
+def build_cube(obs: pd.DataFrame, flt: DataFilter, *, need_bands: bool, name: str,
+               area_labels: pd.Series | None = None) -> Cube:
+    """Dense cube from long observations (columns area_id, period, sex, age_band, category, value).
+
+    ``area_labels`` (area id -> code) only makes messages readable.
+    """
     if flt.category is not None:
         obs = obs[obs["category"] == flt.category]
     if obs.empty:
         raise ComputeError(f"{name}: no observation matches the filter {flt}")
-    band_codes, band_labels = pd.factorize(obs["age_band"])
-    bands = _select_bands([str(b) for b in band_labels], flt, need_bands, name)
-    band_pos = np.array([bands.index(b) if b in bands else -1 for b in band_labels], dtype=np.int64)
-    b_idx = band_pos[band_codes]
     sex_codes, sex_labels = pd.factorize(obs["sex"])
     unknown = [s for s in sex_labels if s not in SEX_INDEX]
     if unknown:
@@ -83,15 +64,41 @@ def build_cube(obs: pd.DataFrame, flt: DataFilter, *, need_bands: bool, name: st
     s_idx = np.array([SEX_INDEX[s] for s in sex_labels], dtype=np.int64)[sex_codes]
     area_ids, a_idx = _sorted_codes(obs["area_id"].to_numpy(dtype=np.int64))
     years, p_idx = _sorted_codes(obs["period"].to_numpy(dtype=np.int64))
+    A, P = len(area_ids), len(years)
+    cell = (a_idx * P + p_idx) * 3 + s_idx
+    band_codes, band_names = pd.factorize(obs["age_band"])
+    describe = _describer(area_ids, years, area_labels)
+    plan = plan_bands([str(b) for b in band_names], band_codes, cell, A * P * 3, flt, need_bands=need_bands,
+                      name=name, describe=describe)
+    b_idx, B = plan.row_band, len(plan.bands)
     keep = b_idx >= 0
     values = obs["value"].to_numpy(dtype=np.float64)
-    A, P, B = len(area_ids), len(years), len(bands)
-    cell = ((a_idx * P + p_idx) * 3 + s_idx)[keep]
-    data = np.bincount(cell * B + b_idx[keep], weights=values[keep], minlength=A * P * 3 * B).reshape(A, P, 3, B)
-    present = (np.bincount(cell, minlength=A * P * 3) > 0).reshape(A, P, 3)
-    cube = Cube(area_ids, [str(y) for y in years], bands, data, present)
+    kept_cells = cell[keep]
+    data = np.bincount(kept_cells * B + b_idx[keep], weights=values[keep], minlength=A * P * 3 * B)
+    present = np.bincount(kept_cells, minlength=A * P * 3) > 0
+    defective = plan.defective
+    cube = Cube(area_ids, [str(y) for y in years], plan.bands, data.reshape(A, P, 3, B),
+                (present | defective).reshape(A, P, 3), defective.reshape(A, P, 3), plan.notes)
     _complete_both_sexes(cube)
     return cube
+
+
+def _describer(area_ids: np.ndarray, years: np.ndarray, area_labels: pd.Series | None, limit: int = 8):
+    """cells -> "971 (1990-1998), 972 (1990-1998), ... (12 areas)": names the groups in messages."""
+
+    def describe(cells: np.ndarray) -> str:
+        a, p = np.divmod(np.asarray(cells) // 3, len(years))
+        pairs = pd.DataFrame({"a": area_ids[a], "y": years[p]}).drop_duplicates()
+        spans = pairs.groupby("a")["y"].agg(["min", "max", "size"])
+        names = spans.index.to_series()
+        if area_labels is not None:
+            names = area_labels.reindex(spans.index).fillna(names.astype(str)).astype(str)
+        parts = [f"area {n} ({lo}-{hi}, {k} year(s))" if lo != hi else f"area {n} ({lo})"
+                 for n, lo, hi, k in zip(names.iloc[:limit], spans["min"], spans["max"], spans["size"])]
+        more = f" and {len(spans) - limit} more" if len(spans) > limit else ""
+        return ", ".join(parts) + more
+
+    return describe
 
 
 def _complete_both_sexes(cube: Cube) -> None:
@@ -101,6 +108,7 @@ def _complete_both_sexes(cube: Cube) -> None:
         total = cube.data[:, :, 0, :] + cube.data[:, :, 1, :]
         cube.data[:, :, 2, :] = np.where(missing[:, :, None], total, cube.data[:, :, 2, :])
         cube.present[:, :, 2] |= missing
+        cube.defective[:, :, 2] |= missing & (cube.defective[:, :, 0] | cube.defective[:, :, 1])
 
 
 def pool(cube: Cube, years: int) -> Cube:
@@ -122,7 +130,11 @@ def pool(cube: Cube, years: int) -> Cube:
     pooled = csum[:, ends] - csum[:, ends - years]
     present = (ccount[:, ends] - ccount[:, ends - years]) == years
     labels = [f"{full[e - years]}-{full[e - 1]}" for e in ends]
-    return Cube(cube.area_ids, labels, cube.bands, pooled, present)
+    bad = np.zeros((A, len(full) + 1, S), dtype=np.int16)
+    bad[:, pos + 1] = cube.defective
+    cbad = np.cumsum(bad, axis=1)
+    defective = (cbad[:, ends] - cbad[:, ends - years]) > 0
+    return Cube(cube.area_ids, labels, cube.bands, pooled, present, defective, cube.notes)
 
 
 def roll_up(cube: Cube, target_ids: np.ndarray, matrix) -> Cube:
@@ -130,14 +142,18 @@ def roll_up(cube: Cube, target_ids: np.ndarray, matrix) -> Cube:
     A, P, S, B = cube.data.shape
     data = np.asarray(matrix @ cube.data.reshape(A, P * S * B)).reshape(len(target_ids), P, S, B)
     present = np.asarray(matrix @ cube.present.reshape(A, P * S).astype(np.float64)) > 0
-    return Cube(target_ids, cube.periods, cube.bands, data, present.reshape(len(target_ids), P, S))
+    # A parent built from an unusable child is unusable too (its sum would miss that child).
+    defective = np.asarray(matrix @ cube.defective.reshape(A, P * S).astype(np.float64)) > 0
+    shape = (len(target_ids), P, S)
+    return Cube(target_ids, cube.periods, cube.bands, data, present.reshape(shape), defective.reshape(shape),
+                cube.notes)
 
 
 def reband(cube: Cube, bands: list[str]) -> Cube:
     if cube.bands == bands:
         return cube
     matrix = reband_matrix(cube.bands, bands)
-    return Cube(cube.area_ids, cube.periods, bands, cube.data @ matrix.T, cube.present)
+    return Cube(cube.area_ids, cube.periods, bands, cube.data @ matrix.T, cube.present, cube.defective, cube.notes)
 
 
 def align(num: Cube, den: Cube, *, need_bands: bool) -> tuple[Cube, Cube]:
@@ -150,9 +166,12 @@ def align(num: Cube, den: Cube, *, need_bands: bool) -> tuple[Cube, Cube]:
     def take(c: Cube) -> Cube:
         ai = np.searchsorted(c.area_ids, areas)
         pi = [c.periods.index(p) for p in periods]
-        return Cube(areas, periods, c.bands, c.data[ai][:, pi], c.present[ai][:, pi])
+        return Cube(areas, periods, c.bands, c.data[ai][:, pi], c.present[ai][:, pi], c.defective[ai][:, pi], c.notes)
 
     num, den = take(num), take(den)
+    if not need_bands and num.bands != den.bands:
+        # Totals only (a rate or a share): each side's bands add up to its total, whatever they are.
+        return _total(num), _total(den)
     if need_bands and num.bands != den.bands:
         for source, target in ((num, den), (den, num)):
             try:
@@ -160,8 +179,16 @@ def align(num: Cube, den: Cube, *, need_bands: bool) -> tuple[Cube, Cube]:
             except BandError:
                 continue
             return (rebanded, den) if source is num else (num, rebanded)
-        raise ComputeError(f"numerator bands {num.bands} and denominator bands {den.bands} cannot be aligned")
+        raise ComputeError(f"numerator bands {num.bands} and denominator bands {den.bands} cannot be aligned "
+                           "(neither set is made of whole bands of the other)")
     return num, den
+
+
+def _total(cube: Cube) -> Cube:
+    if len(cube.bands) == 1:
+        return cube
+    return Cube(cube.area_ids, cube.periods, [ALL_AGES], cube.band_totals()[..., None], cube.present,
+                cube.defective, cube.notes)
 
 
 def band_labels(bands) -> list[str]:

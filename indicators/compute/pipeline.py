@@ -28,12 +28,14 @@ class ComputeResult:
     values: pd.DataFrame  # VALUE_COLUMNS
     breaks: dict  # "level|period|sex" -> {scheme: [upper bounds]}
     timings: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # data quirks handled (e.g. groups left not computable)
 
 
 def _prepared(obs: pd.DataFrame, level: str, flt, spec: IndicatorSpec, geo: Geography, name: str) -> Cube:
     if spec.method == "life_expectancy":
         flt = replace(flt, age_min=None, age_max=None)  # the life table needs every band; age_min picks e at age
-    cube = pool(build_cube(obs, flt, need_bands=spec.method in BANDED_METHODS, name=name), spec.pooling)
+    cube = build_cube(obs, flt, need_bands=spec.method in BANDED_METHODS, name=name, area_labels=geo.area_labels())
+    cube = pool(cube, spec.pooling)
     targets, matrix = rollup(geo, level, cube.area_ids)
     return roll_up(cube, targets, matrix)
 
@@ -89,6 +91,15 @@ def _indirect(spec, geo, num, den, mask, x_bands, n_bands) -> pd.DataFrame:
     return methods.indirect_standardised(spec.method, x_bands, n_bands, ref_x, ref_n, spec.multiplier)
 
 
+def _unusable(stats: pd.DataFrame, num: Cube, den: Cube | None, mask: np.ndarray) -> pd.DataFrame:
+    """Groups built from data whose bands cannot give the indicator: not computable, no partial sums shown."""
+    bad = num.defective[mask] if den is None else (num.defective | den.defective)[mask]
+    if bad.any():
+        stats.loc[bad, ["value", *methods.CI_COLUMNS, "numerator", "denominator"]] = np.nan
+        stats.loc[bad, "not_computable"] = True
+    return stats
+
+
 def _frame(num: Cube, mask: np.ndarray, stats: pd.DataFrame) -> pd.DataFrame:
     a, p, s = np.nonzero(mask)
     frame = pd.DataFrame({
@@ -122,18 +133,20 @@ def compute_indicator(spec: IndicatorSpec, geo: Geography, numerator: pd.DataFra
         timings[stage] = round(now - started, 3)
         started = now
 
-    num = _prepared(numerator, spec.numerator_level, spec.numerator_filter, spec, geo, "numerator")
+    num = _prepared(numerator, spec.numerator_level, spec.numerator_filter, spec, geo,
+                    _input_name("numerator", spec.numerator_dataset))
     numerator = None  # noqa: F841 - frees millions of rows when the caller kept no reference
     den = None
     if spec.method not in NO_DENOMINATOR:
         if denominator is None or spec.denominator_level is None:
             raise ComputeError(f"{spec.code}: method {spec.method} needs a denominator dataset")
-        den = _prepared(denominator, spec.denominator_level, spec.denominator_filter, spec, geo, "denominator")
+        den = _prepared(denominator, spec.denominator_level, spec.denominator_filter, spec, geo,
+                        _input_name("denominator", spec.denominator_dataset))
         denominator = None  # noqa: F841
         num, den = align(num, den, need_bands=spec.method in BANDED_METHODS)
     lap("aggregate")
     mask = _selection(spec, num, den)
-    frame = _frame(num, mask, _statistic(spec, geo, num, den, mask))
+    frame = _frame(num, mask, _unusable(_statistic(spec, geo, num, den, mask), num, den, mask))
     lap("statistic")
     frame = disclosure.apply(frame, spec.method, spec.disclosure_threshold, spec.unreliable_below)
     parents = geo.areas.set_index("id")["parent_id"]
@@ -144,4 +157,9 @@ def compute_indicator(spec: IndicatorSpec, geo: Geography, numerator: pd.DataFra
     classes, breaks = compare.map_classes(frame, groups)
     frame["map_class"] = classes.to_numpy()
     lap("classify")
-    return ComputeResult(frame[VALUE_COLUMNS], breaks, timings)
+    notes = list(dict.fromkeys(num.notes + (den.notes if den is not None else [])))
+    return ComputeResult(frame[VALUE_COLUMNS], breaks, timings, notes)
+
+
+def _input_name(role: str, dataset: str) -> str:
+    return f"{role} (dataset {dataset})" if dataset else role

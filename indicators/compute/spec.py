@@ -49,6 +49,9 @@ class IndicatorSpec:
     polarity: str = "none"
     disclosure_threshold: int = 10
     unreliable_below: int = 20
+    # Dataset codes, only to name the input in messages.
+    numerator_dataset: str = ""
+    denominator_dataset: str = ""
 
     def __post_init__(self):
         if self.pooling not in (1, 3, 5):
@@ -57,7 +60,7 @@ class IndicatorSpec:
 
 @dataclass
 class Geography:
-    """areas: columns id, level, parent_id, area_km2; memberships: columns commune_id, area_id."""
+    """areas: columns id, level, parent_id, area_km2 (optional: code, for messages); memberships: commune_id, area_id."""
 
     areas: pd.DataFrame
     memberships: pd.DataFrame
@@ -65,3 +68,6 @@ class Geography:
     def france_id(self) -> int | None:
         ids = self.areas.loc[self.areas["level"] == "country", "id"]
         return int(ids.iloc[0]) if len(ids) == 1 else None
+
+    def area_labels(self) -> pd.Series | None:
+        return self.areas.set_index("id")["code"] if "code" in self.areas else None

@@ -72,6 +72,8 @@ def indicator_spec(indicator: Indicator) -> IndicatorSpec:
         polarity=indicator.polarity,
         disclosure_threshold=indicator.disclosure_threshold,
         unreliable_below=indicator.unreliable_below,
+        numerator_dataset=indicator.numerator_dataset.code,
+        denominator_dataset=indicator.denominator_dataset.code if indicator.denominator_dataset_id else "",
     )
 
 
@@ -211,7 +213,8 @@ def indicator_compute(run_id: int, indicator_id: int) -> int:
             result = compute_indicator(spec, geography, frames.pop(0), frames.pop() if frames else None)
         except ComputeError as exc:
             raise ComputeError(f"{indicator.code}: {exc}") from exc
-        _stage(run_id, indicator, "compute", time.perf_counter() - started, detail=result.timings)
+        _stage(run_id, indicator, "compute", time.perf_counter() - started, detail=result.timings,
+               message="\n".join(f"{indicator.code}: note: {note}" for note in result.notes) or None)
         _test_delay()
         started = time.perf_counter()
         count = release_values_replace(run.release_id, indicator_id, result.values)

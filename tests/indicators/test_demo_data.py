@@ -1,0 +1,101 @@
+"""manage.py demo_data end to end on the real files: Finistère 29, Guadeloupe 971 (whose 1990s INSEE estimates
+stop at a single 90+ band) and Mayotte 976; every shipped indicator computed and published, twice."""
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import call_command
+
+from geo.services import geography_import
+from indicators.models import Dataset, Indicator, IndicatorPublication, Observation, Release, Run, Upload, Value
+from indicators.selectors import indicator_value_list
+from tests.geo.test_import_geography import wipe_geography
+
+DEPARTMENTS = ["29", "971", "976"]
+CATALOG = Path(__file__).resolve().parents[2] / "indicators" / "catalog" / "definitions"
+
+
+def _shipped_codes() -> set[str]:
+    return {i["code"] for path in CATALOG.glob("*.yaml") for i in yaml.safe_load(path.read_text())["indicators"]}
+
+
+def _wipe_engine():
+    for model in (Value, IndicatorPublication, Run, Release, Observation, Upload, Indicator, Dataset):
+        model.objects.all().delete()
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, data_dir):
+    with django_db_blocker.unblock():
+        _wipe_engine()
+        wipe_geography()
+        geography_import(data_dir, DEPARTMENTS)
+        outputs = []
+        for _ in range(2):  # the second run must succeed too (idempotent demo)
+            out = StringIO()
+            call_command("demo_data", stdout=out, stderr=StringIO())
+            outputs.append(out.getvalue())
+        yield outputs
+        _wipe_engine()
+        wipe_geography()
+
+
+@pytest.fixture
+def demo_db(demo, db):
+    return demo
+
+
+def _published(code, level="department", period="2020", sex="T"):
+    indicator = Indicator.objects.get(code=code)
+    return {v.area.code: v for v in indicator_value_list(indicator, level=level, period=period, sex=sex)}
+
+
+def test_demo_data_publishes_every_shipped_indicator_twice(demo_db):
+    first, second = demo_db
+    assert "succeeded" in first and "succeeded" in second
+    runs = list(Run.objects.order_by("pk"))
+    assert [r.status for r in runs] == ["succeeded", "succeeded"]
+    shipped = _shipped_codes()
+    assert len(shipped) == 7
+    assert set(runs[1].indicators.values_list("code", flat=True)) == shipped
+    for code in shipped:
+        publication = IndicatorPublication.objects.get(indicator__code=code)
+        assert publication.release_id == runs[1].release_id
+        assert Value.objects.filter(indicator__code=code, release_id=publication.release_id,
+                                    not_computable=False, value__isnull=False).exists(), code
+
+
+def test_the_second_run_publishes_the_same_values_as_the_first(demo_db):
+    first, second = Run.objects.order_by("pk")
+    columns = ("indicator__code", "area__code", "period", "sex", "value", "lower_95", "upper_95")
+    old = sorted(Value.objects.filter(release_id=first.release_id).values_list(*columns))
+    new = sorted(Value.objects.filter(release_id=second.release_id).values_list(*columns))
+    assert old == new and len(new) > 1000
+
+
+def test_finistere_doctor_density_in_2020_is_plausible_with_its_interval(demo_db):
+    finistere = _published("densite-medecins")["29"]
+    assert 250 < finistere.value < 500  # France: ~340 doctors (all specialties) per 100,000
+    assert finistere.lower_95 < finistere.value < finistere.upper_95
+    assert finistere.lower_99_8 < finistere.lower_95
+    assert finistere.numerator > 3000 and 850_000 < finistere.denominator < 950_000
+
+
+def test_mayotte_is_published_with_fewer_doctors_and_a_dense_population(demo_db):
+    doctors, density = _published("densite-medecins"), _published("densite-population")
+    assert 0 < doctors["976"].value < doctors["29"].value
+    assert 500 < density["976"].value < 1000  # ~290,000 inhabitants on 376 km²
+    assert {"29", "971", "976"} <= set(density)
+
+
+def test_guadeloupe_s_1990s_90_plus_band_is_counted_once(demo_db):
+    share = _published("part-75-ans-et-plus", period="1995")["971"]
+    population = Observation.objects.get(dataset__code="insee-population", area__code="971", period=1995, sex="T",
+                                         age_band="all").value
+    assert not share.not_computable
+    assert share.denominator == population
+    assert 2 < share.value < 6
+    run = Run.objects.order_by("pk").last()
+    assert "band sets differ" in run.log and "90+" in run.log
