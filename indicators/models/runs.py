@@ -41,6 +41,9 @@ class Run(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Last sign of life of the worker (creation, start, every stage): a run whose lock is free and whose
+    # heartbeat is old is reaped as failed (indicators.services.runs.runs_reap, ADR 0019).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     timings = models.JSONField(default=dict, blank=True)
     log = models.TextField(blank=True)
     error = models.TextField(blank=True)
