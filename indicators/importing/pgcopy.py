@@ -3,7 +3,7 @@
 A binary COPY tuple is a field count then, per column, a 4-byte length and the big-endian value. The fixed-width
 columns (dataset, upload, area, period, value) make one numpy record per row; the three short texts (sex, age
 band, category) come from small vocabularies, so each (sex, age band, category) combination is encoded once as
-a byte string and the variable-width rows are assembled with one boolean-mask gather over a padded table.
+a byte string and the variable-width rows are assembled in blocks of equal byte length (row order within a COPY is irrelevant).
 No Django import: the writer hands the bytes to psycopg.
 """
 
@@ -77,10 +77,15 @@ class CopyEncoder:
         combo = (np.asarray(clean["sex_id"], dtype=np.int64) * shape[1] + np.asarray(clean["age_id"])) * shape[2] \
             + np.asarray(clean["category_id"])
         width = self.dtype.itemsize
-        table = self._table
-        # Every row padded to the widest tail, then the padding dropped by a row-major boolean gather.
-        padded = np.empty((rows, width + table.shape[1]), dtype=np.uint8)
-        padded[:, :width] = fixed.view(np.uint8).reshape(rows, width)
-        padded[:, width:] = table[combo]
-        keep = np.arange(padded.shape[1]) < (width + self._lengths[combo])[:, None]
-        return padded[keep].tobytes()
+        fixed_bytes = fixed.view(np.uint8).reshape(rows, width)
+        lengths = self._lengths[combo]
+        # Rows are grouped by the byte length of their texts (a handful of lengths), each group one 2-D block:
+        # the order of rows within a COPY does not matter to the table.
+        parts = []
+        for length in np.unique(lengths):
+            picked = np.flatnonzero(lengths == length)
+            block = np.empty((len(picked), width + length), dtype=np.uint8)
+            block[:, :width] = fixed_bytes[picked]
+            block[:, width:] = self._table[combo[picked], :length]
+            parts.append(block.tobytes())
+        return b"".join(parts)

@@ -113,27 +113,27 @@ class _CountingReader(io.RawIOBase):
 def iter_csv(path: Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, bar=None) -> Iterator[Chunk]:
     encoding = detect_encoding(path)
     sep = sniff_separator(path, encoding)
+    with open(path, encoding=encoding, newline="") as handle:
+        header = next(csv.reader(handle, delimiter=sep))
+    mapping = map_columns(header)
+    # Code columns hold few distinct values: the C parser builds them as categoricals (no Python string per
+    # cell), which the validator factorises for free. Values stay text so bad ones can be reported verbatim.
+    dtypes = {str(name): str for name in header}
+    dtypes.update({original: (str if canonical == "value" else "category") for original, canonical in mapping.items()})
     with open(path, "rb") as raw:
         stream = io.BufferedReader(_CountingReader(raw, bar), buffer_size=_BLOCK)
         reader = pd.read_csv(
-            stream, sep=sep, encoding=encoding, dtype=str, keep_default_na=False, na_values=[""],
-            skip_blank_lines=False, chunksize=chunk_rows, quotechar='"', engine="c",
+            stream, sep=sep, encoding=encoding, dtype=dtypes, keep_default_na=False,
+            na_values=[""], skip_blank_lines=False, chunksize=chunk_rows, quotechar='"', engine="c",
         )
-        mapping = None
         first_line = 2
         for frame in reader:
-            if mapping is None:
-                mapping = map_columns(list(frame.columns))
             frame = frame[list(mapping)].rename(columns=mapping)
             # Blank lines come through as all-empty rows: drop them but keep the numbering of the others.
             lines = pd.Series(range(first_line, first_line + len(frame)), index=frame.index, dtype="int64")
             first_line += len(frame)
             keep = frame.notna().any(axis=1)
             yield Chunk(frame[keep], lines[keep])
-        if mapping is None:
-            # Header only: pandas yields nothing; still check the columns for a precise message.
-            with open(path, encoding=encoding, newline="") as handle:
-                map_columns(next(csv.reader(handle, delimiter=sep)))
 
 
 def _cell_text(value):
