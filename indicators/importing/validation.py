@@ -122,10 +122,14 @@ def _plain_numbers(raw: pd.Series) -> np.ndarray:
     numpy's C conversion of the whole column is ~7x faster than ``pd.to_numeric``; any cell it refuses
     (decimal comma, text) sends the chunk to ``pd.to_numeric`` with coercion instead.
     """
+    cells = raw.to_numpy(dtype=object, na_value=np.nan)
     try:
-        return np.asarray(raw.to_numpy(dtype=object, na_value=np.nan), dtype="float64").copy()
+        # Python's float() also reads "1_000", which the careful parse refuses: such chunks take the slow path.
+        if not raw.str.contains("_", regex=False).any():
+            return np.asarray(cells, dtype="float64").copy()
     except (ValueError, TypeError):
-        return pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64", na_value=np.nan, copy=True)
+        pass
+    return pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64", na_value=np.nan, copy=True)
 
 
 def _take(per_unique: pd.Series, codes: np.ndarray) -> np.ndarray:

@@ -46,6 +46,7 @@ def assert_unchanged(existing):
         ("29,2019,M,jeunes,1", "age_band", "jeunes", "unknown age band"),
         ("29,2019,M,0-4,-3", "value", "-3", "negative value"),
         ("29,2019,M,0-4,abc", "value", "abc", "value is not a number"),
+        ("29,2019,M,0-4,1_000", "value", "1_000", "value is not a number"),
         ("29,2019,M,0-4,NaN", "value", "NaN", "value is not a number"),
         ("29,2019,M,0-4,inf", "value", "inf", "value is not finite"),
         ("29,2019,M,0-4,", "value", "", "missing value"),
