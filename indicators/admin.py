@@ -123,6 +123,12 @@ class RunAdmin(ReadOnlyAdmin):
     list_display = ["id", "status", "progress_percent", "created_at", "finished_at", "release"]
     list_filter = ["status"]
 
+    def changelist_view(self, request, extra_context=None):
+        from indicators.services.run_guard import runs_reap
+
+        runs_reap()  # orphaned runs (worker killed) show as failed, not running forever
+        return super().changelist_view(request, extra_context)
+
     @admin.display(description=_("Progression"))
     def progress_percent(self, obj):
         return f"{obj.progress:.0%}"

@@ -16,6 +16,7 @@ from kombu.exceptions import OperationalError as BrokerOperationalError
 
 from indicators.services import runs
 from indicators.services.releases import release_publish
+from indicators.services.run_guard import run_alive
 
 TRANSIENT = (OperationalError, InterfaceError, BrokerOperationalError, redis.exceptions.ConnectionError)
 COMMON = {
@@ -48,7 +49,10 @@ class RunTask(Task):
 # backend, which retries for ~20 s when Redis is down instead of failing fast.
 @shared_task(base=RunTask, name="indicators.run_execute", ignore_result=True, **COMMON)
 def run_execute_task(self, run_id: int) -> None:
-    indicator_ids = runs.run_begin(run_id)
+    with run_alive(run_id):
+        indicator_ids = runs.run_begin(run_id)
+    if not indicator_ids:  # a redelivery of a finished (or reaped) run: nothing to do
+        return
     header = [indicator_compute_task.si(run_id, indicator_id) for indicator_id in indicator_ids]
     chord(header)(run_publish_task.si(run_id))
 
@@ -60,7 +64,8 @@ def indicator_compute_task(self, run_id: int, indicator_id: int) -> int:
 
 @shared_task(base=RunTask, name="indicators.run_publish", **COMMON)
 def run_publish_task(self, run_id: int) -> int:
-    return release_publish(run_id).pk
+    with run_alive(run_id):
+        return release_publish(run_id).pk
 
 
 def run_dispatch(run_id: int) -> None:

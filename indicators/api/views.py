@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from geo.models import Level
 from indicators import selectors
 from indicators.models import Indicator, IndicatorPublication, Run, Sex
-from indicators.services import runs
+from indicators.services import run_guard, runs
 
 VALUES_CACHE_SECONDS = 600
 ErrorSerializer = inline_serializer("RunError", {"detail": serializers.CharField()})
@@ -79,8 +79,11 @@ class RunListCreateView(APIView):
 
 
 class RunDetailView(APIView):
-    @extend_schema(responses={200: RunOutputSerializer}, summary="A run: status, progress, timings, log tail")
+    @extend_schema(responses={200: RunOutputSerializer}, summary="A run: status, progress, timings, log tail",
+                   description="A pending/running run whose worker is gone (lock free, no heartbeat for "
+                               "ATLAS_RUN_LOST_AFTER seconds) is reported failed: 'worker lost (...)'.")
     def get(self, request, pk: int):
+        run_guard.runs_reap([pk])  # users get the truth now, not when a redelivery happens
         run = get_object_or_404(Run.objects.select_related("release").prefetch_related("indicators"), pk=pk)
         return Response(RunOutputSerializer(run).data)
 

@@ -88,6 +88,8 @@ def release_publish(run_id: int) -> Release:
     """Point every indicator of the run at the run's release, atomically; mark the run succeeded."""
     with transaction.atomic():
         run = Run.objects.select_for_update().get(pk=run_id)
+        if run.status == Run.Status.SUCCEEDED:  # a redelivered publish task: already done
+            return Release.objects.get(pk=run.release_id)
         if run.status == Run.Status.FAILED:
             raise RuntimeError(f"run {run_id} failed; its release {run.release_id} is not published")
         now = timezone.now()

@@ -22,6 +22,7 @@ from indicators.compute import ComputeError, DataFilter, IndicatorSpec, compute_
 from indicators.models import Indicator, Release, Run
 from indicators.selectors import geography_frame, observation_frames
 from indicators.services.releases import release_publish, release_values_replace
+from indicators.services.run_guard import active_runs_on, run_alive
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ class RunError(Exception):
 
 
 class IndicatorLocked(RunError):
-    pass
+    """An indicator is being computed, or is in another pending/running run (API 409, command exit 1)."""
 
 
 class BrokerUnavailable(RunError):
@@ -130,18 +131,33 @@ def _unlock(indicator_id: int) -> None:
 
 
 def run_create(*, codes: list[str] | None = None, all_active: bool = False, user=None) -> Run:
-    """A pending run and its unpublished release; refused if one of its indicators is being computed."""
+    """A pending run and its unpublished release; refused while another run covers one of its indicators.
+
+    The indicator rows are locked (select_for_update) while checking for active runs and creating this
+    one, so of two concurrent requests on the same indicator exactly one is accepted (ADR 0012).
+    """
     indicators = _indicators_for(codes, all_active)
     with indicator_lock([i.pk for i in indicators]):  # a probe: refuse now rather than fail later
         pass
     with transaction.atomic():
+        ids = list(Indicator.objects.select_for_update().filter(pk__in=[i.pk for i in indicators])
+                   .order_by("pk").values_list("pk", flat=True))
+        _refuse_overlap(ids)
         release = Release.objects.create(note="")
         run = Run.objects.create(requested_by=user if getattr(user, "is_authenticated", False) else None,
-                                 release=release)
+                                 release=release, heartbeat_at=timezone.now())
         run.indicators.set(indicators)
         release.note = f"run {run.pk}: {', '.join(i.code for i in indicators)}"
         release.save(update_fields=["note"])
     return run
+
+
+def _refuse_overlap(indicator_ids: list[int]) -> None:
+    other = active_runs_on(indicator_ids).first()
+    if other is not None:
+        shared = other.indicators.filter(pk__in=indicator_ids).order_by("code").values_list("code", flat=True)
+        raise IndicatorLocked(f"indicator {', '.join(shared)} is already in run {other.pk} ({other.status}); "
+                              "try again when it ends")
 
 
 def run_start(*, codes: list[str] | None = None, all_active: bool = False, user=None) -> Run:
@@ -166,9 +182,13 @@ def run_start(*, codes: list[str] | None = None, all_active: bool = False, user=
 
 
 def run_begin(run_id: int) -> list[int]:
-    """Mark the run running; return its indicator ids."""
+    """Mark the run running; return its indicator ids (none for a finished run: a redelivery does nothing)."""
     now = timezone.now()
-    Run.objects.filter(pk=run_id).update(status=Run.Status.RUNNING, started_at=now, progress=0.0)
+    started = Run.objects.filter(pk=run_id, status__in=[Run.Status.PENDING, Run.Status.RUNNING]).update(
+        status=Run.Status.RUNNING, started_at=now, progress=0.0, heartbeat_at=now)
+    if not started:
+        logger.info("run %s already finished: nothing to do", run_id)
+        return []
     _log(run_id, "started")
     return list(Run.objects.get(pk=run_id).indicators.order_by("code").values_list("pk", flat=True))
 
@@ -176,9 +196,12 @@ def run_begin(run_id: int) -> list[int]:
 def run_execute_sync(run_id: int) -> Run:
     """The whole run in this process (``manage.py compute --sync``): no broker involved."""
     try:
-        for indicator_id in run_begin(run_id):
-            indicator_compute(run_id, indicator_id)
-        release_publish(run_id)
+        with run_alive(run_id):
+            indicator_ids = run_begin(run_id)
+            for indicator_id in indicator_ids:
+                indicator_compute(run_id, indicator_id)
+            if indicator_ids:
+                release_publish(run_id)
     except Exception as exc:
         run_fail(run_id, str(exc))
         raise
@@ -196,9 +219,9 @@ def indicator_compute(run_id: int, indicator_id: int) -> int:
     """Compute one indicator into the run's release (replacing any partial values). Returns the row count."""
     run = Run.objects.get(pk=run_id)
     indicator = Indicator.objects.select_related("numerator_dataset", "denominator_dataset").get(pk=indicator_id)
-    if run.status == Run.Status.FAILED:
+    if run.status in (Run.Status.FAILED, Run.Status.SUCCEEDED):  # a redelivered task of a finished run
         return 0
-    with indicator_lock([indicator_id]):
+    with run_alive(run_id), indicator_lock([indicator_id]):
         started = time.perf_counter()
         spec = indicator_spec(indicator)
         requests = [(indicator.numerator_dataset_id, spec.numerator_filter.category)]
@@ -247,14 +270,16 @@ def _stage(run_id: int, indicator: Indicator, stage: str, seconds: float, *, det
         run.log += f"{timezone.now():%H:%M:%S} {indicator.code} {stage} {seconds:.2f}s\n"
         if message:
             run.log += f"{timezone.now():%H:%M:%S} {message}\n"
-        run.save(update_fields=["timings", "progress", "log"])
+        run.heartbeat_at = timezone.now()
+        run.save(update_fields=["timings", "progress", "log", "heartbeat_at"])
 
 
 def _log(run_id: int, line: str) -> None:
     with transaction.atomic():
         run = Run.objects.select_for_update().get(pk=run_id)
         run.log += f"{timezone.now():%H:%M:%S} {line}\n"
-        run.save(update_fields=["log"])
+        run.heartbeat_at = timezone.now()
+        run.save(update_fields=["log", "heartbeat_at"])
 
 
 def run_fail(run_id: int, error: str) -> None:
@@ -264,6 +289,8 @@ def run_fail(run_id: int, error: str) -> None:
         run = Run.objects.select_for_update().get(pk=run_id)
         if run.status == Run.Status.SUCCEEDED:
             return
+        if run.status == Run.Status.FAILED and run.error:
+            return  # the first cause stays (e.g. "worker lost"), not a later task's consequence
         run.status, run.error, run.finished_at = Run.Status.FAILED, error[:5000], timezone.now()
         run.log += f"{run.finished_at:%H:%M:%S} failed: {error[:500]}\n"
         run.save(update_fields=["status", "error", "finished_at", "log"])
