@@ -74,7 +74,8 @@ def test_an_imported_dataset_is_computed_by_the_worker_and_published(celery_work
     assert {r["area_code"]: r["numerator"] for r in values["results"]} == {"29019": 230, "29232": 115, "56260": 46}
 
 
-def test_a_worker_killed_mid_run_leaves_the_published_release_intact(start_worker):
+def test_a_worker_killed_mid_run_is_reported_failed_and_leaves_the_published_release_intact(start_worker, settings):
+    settings.ATLAS_RUN_LOST_AFTER = 3  # this process reaps; the worker's lock and heartbeat are the evidence
     engine = build_engine_cast()
     runs.run_execute_sync(runs.run_create(codes=[engine.indicator.code]).pk)
     before = _snapshot(engine.indicator)
@@ -83,8 +84,21 @@ def test_a_worker_killed_mid_run_leaves_the_published_release_intact(start_worke
     slow = start_worker(ATLAS_TEST_TASK_DELAY="120")
     doomed = client.post("/api/v1/runs/", {"indicators": [engine.indicator.code]}, format="json").json()["id"]
     _wait_for_run(doomed, lambda r: f"{engine.indicator.code} compute" in r.log, timeout=90)
+    time.sleep(4)  # alive past the threshold: the worker's lock alone keeps it "running"
+    assert client.get(f"/api/v1/runs/{doomed}/").json()["status"] == "running"
+    # A second run on the same indicator is refused while the first is alive.
+    assert client.post("/api/v1/runs/", {"indicators": [engine.indicator.code]}, format="json").status_code == 409
     slow.kill()
+    killed_at = time.monotonic()
 
+    while True:
+        detail = client.get(f"/api/v1/runs/{doomed}/").json()
+        if detail["status"] != "running":
+            break
+        assert time.monotonic() - killed_at < 15, "the killed run is still reported running"
+        time.sleep(0.3)
+    assert detail["status"] == "failed" and detail["error"].startswith("worker lost (no heartbeat since "), detail
+    assert not detail["release_published"]
     assert _snapshot(engine.indicator) == before
     assert not Run.objects.get(pk=doomed).release.published_at
 
@@ -96,6 +110,15 @@ def test_a_worker_killed_mid_run_leaves_the_published_release_intact(start_worke
     release, rows = _snapshot(engine.indicator)
     assert release == run.release_id != before[0]
     assert rows == before[1]
+    # A redelivery of the killed task (acks_late; Redis redelivers after its visibility timeout) reaching a
+    # live worker finds its run failed and does nothing.
+    from indicators.tasks import indicator_compute_task
+
+    redelivered = indicator_compute_task.apply_async(args=[doomed, engine.indicator.pk])
+    assert redelivered.get(timeout=60) == 0
+    lost = Run.objects.get(pk=doomed)
+    assert lost.status == "failed" and lost.error.startswith("worker lost")
+    assert not Value.objects.filter(release_id=lost.release_id).exists()
 
 
 def _http(method, url, body=None, auth=None, timeout=30):
