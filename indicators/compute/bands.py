@@ -99,6 +99,31 @@ def _signatures(codes: np.ndarray, cell: np.ndarray, n_cells: int, n_labels: int
     return np.unpackbits(rows, axis=1, count=n_labels).astype(bool), inverse.reshape(-1)
 
 
+def _per_signature(labels, parsed, sig_rows, sig_of_cell, flt, need_bands, name, describe):
+    """({signature: labels kept}, {signature: why its groups are not computable}); raises on overlaps."""
+    kept_per_sig, reasons = {}, {}
+    for s, row in enumerate(sig_rows):  # a handful of distinct band sets, not rows
+        held = [labels[i] for i in np.nonzero(row)[0]]
+        if not held:
+            continue
+        banded = [b for b in held if b != ALL_AGES]
+        if not banded and (need_bands or flt.has_age_range):
+            reasons[s] = "only all-ages rows ('all'), no age bands"
+            continue
+        use = banded or [ALL_AGES]
+        clash = _overlapping([parsed[b] for b in use])
+        if clash:
+            cells = np.nonzero(sig_of_cell == s)[0]
+            raise ComputeError(f"{name}: bands {format_band(clash[0])} and {format_band(clash[1])} overlap within "
+                               f"the same area, period and sex (duplicated data) for {describe(cells)}")
+        keep, cut = _keep(use, flt)
+        if cut:
+            reasons[s] = f"age band {', '.join(cut)} straddles the age range {_range_text(flt)}"
+            continue
+        kept_per_sig[s] = keep
+    return kept_per_sig, reasons
+
+
 def plan_bands(labels: list[str], codes: np.ndarray, cell: np.ndarray, n_cells: int, flt: DataFilter, *,
                need_bands: bool, name: str, describe: Callable[[np.ndarray], str]) -> BandPlan:
     """Resolve the bands of observation rows (``codes`` index ``labels``; ``cell`` is the row's group).
@@ -110,29 +135,10 @@ def plan_bands(labels: list[str], codes: np.ndarray, cell: np.ndarray, n_cells: 
     except BandError as exc:
         raise ComputeError(f"{name}: {exc}") from None
     sig_rows, sig_of_cell = _signatures(codes, cell, n_cells, len(labels))
+    kept_per_sig, reasons = _per_signature(labels, parsed, sig_rows, sig_of_cell, flt, need_bands, name, describe)
     table = np.full((len(sig_rows), len(labels)), -1, dtype=np.int64)
     bad_sig = np.zeros(len(sig_rows), dtype=bool)
-    kept_per_sig, reasons = {}, {}
-    for s, row in enumerate(sig_rows):  # a handful of distinct band sets, not rows
-        held = [labels[i] for i in np.nonzero(row)[0]]
-        if not held:
-            continue
-        banded = [b for b in held if b != ALL_AGES]
-        if not banded and (need_bands or flt.has_age_range):
-            bad_sig[s], reasons[s] = True, "only all-ages rows ('all'), no age bands"
-            continue
-        use = banded or [ALL_AGES]
-        clash = _overlapping([parsed[b] for b in use])
-        if clash:
-            cells = np.nonzero(sig_of_cell == s)[0]
-            raise ComputeError(f"{name}: bands {format_band(clash[0])} and {format_band(clash[1])} overlap within "
-                               f"the same area, period and sex (duplicated data) for {describe(cells)}")
-        keep, cut = _keep(use, flt)
-        if cut:
-            bad_sig[s] = True
-            reasons[s] = f"age band {', '.join(cut)} straddles the age range {_range_text(flt)}"
-            continue
-        kept_per_sig[s] = keep
+    bad_sig[list(reasons)] = True
     defective = bad_sig[sig_of_cell] & sig_rows[sig_of_cell].any(axis=1)
     if not kept_per_sig:
         return _no_computable_group(name, reasons, sig_of_cell, describe)
