@@ -124,6 +124,28 @@ def _per_signature(labels, parsed, sig_rows, sig_of_cell, flt, need_bands, name,
     return kept_per_sig, reasons
 
 
+def _uniform_plan(labels, parsed, codes, n_cells, flt, need_bands, name) -> BandPlan | None:
+    """The common case, without per-group signatures (3-4 s on 21 M rows): one valid band set, no "all" mixed
+    with bands. None when the labels overlap or mix "all" with bands (then groups must be told apart)."""
+    banded = [b for b in labels if b != ALL_AGES]
+    if banded and len(banded) != len(labels):
+        return None
+    if not banded:
+        if need_bands or flt.has_age_range:
+            raise ComputeError(f"{name}: the data has no age bands (only 'all'), the indicator needs them")
+        return BandPlan([ALL_AGES], np.zeros(len(codes), dtype=np.int64), np.zeros(n_cells, dtype=bool))
+    if _overlapping([parsed[b] for b in banded]):
+        return None
+    keep, cut = _keep(banded, flt)
+    if cut:
+        return None  # an error: the per-group path names the areas and periods
+    if not keep:
+        raise ComputeError(f"{name}: no age band lies within the age range {_range_text(flt)}")
+    bands = _common_labels(_merge({parsed[b] for b in keep}), {0: keep}, name)
+    lookup = np.array([bands.index(b) if b in bands else -1 for b in labels], dtype=np.int64)
+    return BandPlan(bands, lookup[codes], np.zeros(n_cells, dtype=bool))
+
+
 def plan_bands(labels: list[str], codes: np.ndarray, cell: np.ndarray, n_cells: int, flt: DataFilter, *,
                need_bands: bool, name: str, describe: Callable[[np.ndarray], str]) -> BandPlan:
     """Resolve the bands of observation rows (``codes`` index ``labels``; ``cell`` is the row's group).
@@ -134,6 +156,9 @@ def plan_bands(labels: list[str], codes: np.ndarray, cell: np.ndarray, n_cells: 
         parsed = {label: _parsed(label) for label in labels}
     except BandError as exc:
         raise ComputeError(f"{name}: {exc}") from None
+    uniform = _uniform_plan(labels, parsed, codes, n_cells, flt, need_bands, name)
+    if uniform is not None:
+        return uniform
     sig_rows, sig_of_cell = _signatures(codes, cell, n_cells, len(labels))
     kept_per_sig, reasons = _per_signature(labels, parsed, sig_rows, sig_of_cell, flt, need_bands, name, describe)
     table = np.full((len(sig_rows), len(labels)), -1, dtype=np.int64)
