@@ -149,7 +149,7 @@ LEGACY_INDEXES = [
 
 
 def child_legacy(path: str, communes: int) -> dict:
-    """The previous path (before ADR 0017): validate while COPYing into a temp staging table, then in one
+    """The previous path (before ADR 0009): validate while COPYing into a temp staging table, then in one
     transaction DELETE the periods and INSERT ... SELECT into a table with the previous index set."""
     _setup_django()
     from django.db import connection, transaction

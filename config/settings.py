@@ -122,7 +122,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 3600)
 CELERY_TASK_SOFT_TIME_LIMIT = max(CELERY_TASK_TIME_LIMIT - 60, 30)
 # A run whose lock is free and whose last heartbeat is older than this (seconds) is reported failed
-# ("worker lost"); a run still queued (pending) gets the longer delay (docs/adr/0019-orphaned-runs.md).
+# ("worker lost"); a run still queued (pending) gets the longer delay (docs/adr/0011-orphaned-runs.md).
 ATLAS_RUN_LOST_AFTER = env_int("ATLAS_RUN_LOST_AFTER", 120)
 ATLAS_RUN_PENDING_LOST_AFTER = env_int("ATLAS_RUN_PENDING_LOST_AFTER", 3600)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

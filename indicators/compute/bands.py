@@ -4,7 +4,7 @@ Real data mixes band sets: the INSEE estimates have 90-94 and 95+ for most depar
 single 90+ for the overseas departments in 1990-1998. Summing every band of every row would count the
 90+ people twice wherever both sets meet, and refusing the dataset would fail every indicator built on it.
 
-The rule (docs/adr/0018-mixed-age-bands.md):
+The rule (docs/adr/0010-mixed-age-bands.md):
 
 * Each (area, period, sex) group has a *band signature*: the set of band labels it holds. Signatures are
   few (a handful per dataset), so the per-signature work below loops over signatures, never over rows.

@@ -5,7 +5,7 @@ for health data) withholds value, limits, numerator and denominator (stored as N
 Secondary suppression across sex: with M + F = T, a triple with exactly one withheld cell lets anyone
 recover it by subtraction, so one more cell is withheld: the other sex when M or F is withheld, the
 smaller sex when only T is. Withholding across areas (a commune recovered from its department minus its
-published neighbours) is not handled here; see docs/adr/0013-disclosure-control.md.
+published neighbours) is not handled here; see docs/adr/0005-disclosure-control.md.
 """
 
 from __future__ import annotations

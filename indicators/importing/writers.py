@@ -3,7 +3,7 @@
 Before the first row of a period is written, that period's old rows of the dataset are deleted (in the same
 transaction), so the unique key never sees old and new rows together and readers keep seeing the old rows
 (MVCC) until the commit. The caller rolls the transaction back if any row of the file turns out invalid:
-nothing streamed is ever visible or kept (docs/adr/0017-bulk-import.md).
+nothing streamed is ever visible or kept (docs/adr/0009-bulk-import.md).
 
 PostgreSQL: one binary COPY stays open across chunks (closed only to delete a newly seen period), fed by
 psycopg's queued writer, whose thread pushes the bytes to the server while the main thread parses the next

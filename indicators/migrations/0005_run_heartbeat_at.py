@@ -1,4 +1,4 @@
-# Additive: Run.heartbeat_at, the worker's last sign of life (orphaned-run reaper, ADR 0019).
+# Additive: Run.heartbeat_at, the worker's last sign of life (orphaned-run reaper, ADR 0011).
 
 from django.db import migrations, models
 

@@ -66,7 +66,7 @@ class Observation(models.Model):
     # PostgreSQL (measured: 106 s vs 31 s for 2 million rows), so the keys are not enforced by the database:
     # the importer only writes area ids it has just read from geo_area, inside one transaction, and
     # Django's ORM still cascades deletes. Single-column FK indexes are dropped for the same reason. One
-    # index besides the primary key (docs/adr/0017-bulk-import.md): (dataset, period), which serves every
+    # index besides the primary key (docs/adr/0009-bulk-import.md): (dataset, period), which serves every
     # read (a dataset, a dataset's periods, the import's replacement). The key (dataset, area, period, sex,
     # age_band, category) is unique by construction, not by a database index: the import service, the only
     # writer, refuses a file with a repeated key and deletes the file's periods before writing them, under

@@ -42,7 +42,7 @@ class Run(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # Last sign of life of the worker (creation, start, every stage): a run whose lock is free and whose
-    # heartbeat is old is reaped as failed (indicators.services.runs.runs_reap, ADR 0019).
+    # heartbeat is old is reaped as failed (indicators.services.runs.runs_reap, ADR 0011).
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     timings = models.JSONField(default=dict, blank=True)
     log = models.TextField(blank=True)

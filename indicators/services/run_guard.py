@@ -6,7 +6,7 @@ task of the run (two indicator tasks of one run may execute at once in two worke
 server when the worker's connection dies; elsewhere (embedded mode, one process): a cache counter.
 A pending/running run whose lock is free and whose heartbeat is older than ATLAS_RUN_LOST_AFTER
 (ATLAS_RUN_PENDING_LOST_AFTER while still queued) is marked failed: "worker lost (no heartbeat since ...)".
-See docs/adr/0019-orphaned-runs.md.
+See docs/adr/0011-orphaned-runs.md.
 """
 
 from __future__ import annotations

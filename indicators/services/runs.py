@@ -3,7 +3,7 @@
 A run owns an unpublished Release created with it. Each indicator is computed by its own task (a Celery
 chord in server mode, a loop in ``compute --sync``) which replaces that indicator's values in the release;
 the chord's callback publishes (indicators.services.releases.release_publish). Two runs never compute the
-same indicator at once: see ``indicator_lock`` and docs/adr/0012-indicator-lock.md.
+same indicator at once: see ``indicator_lock`` and docs/adr/0004-indicator-lock.md.
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ def run_create(*, codes: list[str] | None = None, all_active: bool = False, user
     """A pending run and its unpublished release; refused while another run covers one of its indicators.
 
     The indicator rows are locked (select_for_update) while checking for active runs and creating this
-    one, so of two concurrent requests on the same indicator exactly one is accepted (ADR 0012).
+    one, so of two concurrent requests on the same indicator exactly one is accepted (ADR 0004).
     """
     indicators = _indicators_for(codes, all_active)
     with indicator_lock([i.pk for i in indicators]):  # a probe: refuse now rather than fail later

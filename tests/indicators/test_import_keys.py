@@ -1,5 +1,5 @@
 """The observation key (dataset, area, period, sex, age band, category) is unique because the import makes it so
-(no database index enforces it, ADR 0017): a file repeating a key is refused, a re-import replaces, imports of one
+(no database index enforces it, ADR 0009): a file repeating a key is refused, a re-import replaces, imports of one
 dataset run one at a time, and rows streamed before a bad row are rolled back."""
 
 import threading

@@ -1,6 +1,6 @@
 """The data-model contract: keys that must be unique are, and rows describe themselves.
 
-The observation key is made unique by the import, not by an index: see test_import_keys.py (ADR 0017)."""
+The observation key is made unique by the import, not by an index: see test_import_keys.py (ADR 0009)."""
 
 import pytest
 from django.db import IntegrityError, transaction
