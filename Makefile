@@ -50,8 +50,11 @@ test-embedded: install
 test-postgres: install
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
-bench: install
-	DATABASE_URL=$(PG_URL) $(BIN)/python -m benchmarks.run
+# Benchmarks run on PostgreSQL (the targets are for it); each creates its own *_bench_* database as needed.
+bench: install var/secret_key
+	@psql "$(PG_URL)" -Atc "select 1" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres $(notdir $(PG_URL))
+	SECRET_KEY=$$(cat var/secret_key) DATABASE_URL=$(PG_URL) $(BIN)/python manage.py migrate --noinput -v0
+	SECRET_KEY=$$(cat var/secret_key) DATABASE_URL=$(PG_URL) $(BIN)/python -m benchmarks.run $(BENCH)
 
 lock:
 	$(BIN)/pip freeze --exclude-editable | grep -v '^atlas-sante' > requirements.lock

@@ -34,6 +34,19 @@ def _machine() -> str:
     )
 
 
+def _postgres_settings() -> str:
+    """The server settings that decide bulk-load speed, read from the server the benchmarks use."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return "no PostgreSQL (DATABASE_URL unset)"
+    import psycopg
+
+    names = ["server_version", "shared_buffers", "max_wal_size", "checkpoint_timeout", "wal_level", "synchronous_commit"]
+    with psycopg.connect(url) as conn:
+        values = [conn.execute(f"SHOW {name}").fetchone()[0] for name in names]
+    return "PostgreSQL " + ", ".join(f"{n}={v}" for n, v in zip(names, values))
+
+
 def main(names: list[str]) -> int:
     selected = [b for b in BENCHMARKS if not names or b.split(".")[-1] in names]
     sections, failures = [], []
@@ -53,6 +66,7 @@ def main(names: list[str]) -> int:
     header = (
         "# Benchmarks\n\nWritten by `make bench` (`python -m benchmarks.run`); do not edit by hand.\n"
         f"Run on {date.today().isoformat()}: {_machine()}.\n"
+        f"Database server: {_postgres_settings()}.\n"
         "Every timing is a median over repeated runs; every ratio compares with a baseline measured in the same run.\n"
     )
     (ROOT / "BENCHMARKS.md").write_text(header + "\n" + "\n".join(sections))
