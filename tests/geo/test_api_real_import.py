@@ -11,19 +11,12 @@ from django.core.cache import cache
 from django.utils.text import compress_string
 from rest_framework.test import APIClient
 
-from geo.models import Area, AreaGeometry, CommuneAlias, CommuneMembership, Level
+from geo.models import Area, Level
 from geo.services import geography_import
+from tests.geo.importing import wipe_geography
 
 DEPARTMENTS = ["29", "2A", "976"]
 COMMUNES_OF_ONE_DEPARTMENT_BUDGET = 250 * 1024
-
-
-def wipe_geography():
-    CommuneAlias.objects.all().delete()
-    AreaGeometry.objects.all().delete()
-    CommuneMembership.objects.all().delete()
-    for level in reversed(Level.values):  # children before parents (Area.parent is PROTECT)
-        Area.objects.filter(level=level).delete()
 
 
 @pytest.fixture(scope="module")

@@ -1,18 +1,22 @@
-"""Whole-France import, once per test session (module fixture): counts, sums and size budgets."""
+"""Whole-France import, once per test session (module fixture): counts, sums and the payload budgets of the
+served GeoJSON (all departments with insets <= 150 KB gzipped; the communes of one department <= 250 KB,
+checked here on the departments with the most communes; the benchmark checks all 101)."""
 
-import gzip
 import json
 
 import pytest
+from django.core.cache import cache
 from django.db.models import Count, Sum
+from django.utils.text import compress_string
 
-from geo.models import Area, AreaGeometry, CommuneAlias, CommuneMembership, Detail, Level
+from geo.models import Area, CommuneAlias, CommuneMembership, Level
 from geo.services import geography_import
 
-from .test_import_geography import wipe_geography
+from tests.geo.importing import wipe_geography
 
 pytestmark = pytest.mark.slow
 
+KB = 1024
 WITHOUT_GEOMETRY = ["14666", "15031", "15035", "15047", "15171", "85165", "85212"]  # data README section 3
 
 
@@ -63,18 +67,21 @@ def test_every_commune_has_one_department_one_region_and_at_most_one_epci(geo_db
                 .filter(n__gt=1).exists())
 
 
-def _gzipped_kb(rows) -> float:
-    features = [{"type": "Feature", "properties": {"code": c, "name": n}, "geometry": json.loads(g)}
-                for c, n, g in rows]
-    text = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
-    return len(gzip.compress(text.encode())) / 1024
+def test_all_departments_with_insets_fit_in_150_kb_gzipped(geo_db, client):
+    cache.clear()
+    response = client.get("/api/v1/geojson/department/", {"detail": "national"})
+    features = json.loads(response.content)["features"]
+    assert len(features) == 101
+    assert len(compress_string(response.content)) <= 150 * KB
 
 
-def test_national_departments_with_insets_and_the_communes_of_a_department_fit_their_budgets(geo_db):
-    national = AreaGeometry.objects.filter(area__level=Level.DEPARTMENT, detail=Detail.NATIONAL)
-    rows = [(g.area.code, g.area.name, g.inset_geojson or g.geojson) for g in national.select_related("area")]
-    assert len(rows) == 101 and _gzipped_kb(rows) <= 150
-    for code in ("62", "02", "973"):  # the most communes, and the largest department
-        zoomed = AreaGeometry.objects.filter(area__level=Level.COMMUNE, area__parent__code=code,
-                                             detail=Detail.ZOOMED).select_related("area")
-        assert _gzipped_kb([(g.area.code, g.area.name, g.geojson) for g in zoomed]) <= 250, code
+def test_the_communes_of_the_departments_with_most_communes_fit_in_250_kb_gzipped(geo_db, client):
+    largest = (Area.objects.filter(level=Level.COMMUNE).values("parent__code").annotate(n=Count("id"))
+               .order_by("-n").values_list("parent__code", flat=True)[:3])
+    assert "62" in largest  # Pas-de-Calais, the department with the most communes
+    for code in [*largest, "973"]:  # and Guyane, the largest by area
+        for detail in ("national", "zoomed"):
+            response = client.get("/api/v1/geojson/commune/",
+                                  {"parent": code, "parent_level": "department", "detail": detail})
+            size = len(compress_string(response.content))
+            assert size <= 250 * KB, f"communes of {code} ({detail}): {size / KB:.0f} KB gzipped"

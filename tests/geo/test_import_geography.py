@@ -9,7 +9,6 @@ COG files themselves, independently of the importer.
 import json
 from collections import Counter, defaultdict
 from io import StringIO
-from itertools import combinations
 
 import numpy as np
 import pytest
@@ -20,17 +19,10 @@ from django.db.models import Count, F, Sum
 from geo import geometry
 from geo.models import Area, AreaGeometry, CommuneAlias, CommuneMembership, Detail, Level
 from geo.services import geography_import
+from tests.geo.importing import wipe_geography
 
 DEPARTMENTS = ["29", "2A", "976", "75", "15"]
 METROPOLITAN_WEST = -5.14
-
-
-def wipe_geography():
-    CommuneAlias.objects.all().delete()
-    AreaGeometry.objects.all().delete()
-    CommuneMembership.objects.all().delete()
-    for level in reversed(Level.values):  # children before parents (Area.parent is PROTECT)
-        Area.objects.filter(level=level).delete()
 
 
 @pytest.fixture(scope="module")

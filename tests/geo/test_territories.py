@@ -13,7 +13,7 @@ from geo import geometry
 from geo.models import Area, AreaGeometry, CommuneMembership, Level, TerritorySet
 from geo.services import geography_import, territory_set_import
 
-from .test_import_geography import wipe_geography
+from tests.geo.importing import wipe_geography
 
 BREST_METROPOLE = "242900314"
 HEADER = "code_commune;code_territoire;nom_territoire\n"
