@@ -10,9 +10,7 @@ measured in the same run. Runs on the configured database; imports the geography
 
 import json
 import os
-import statistics
 import sys
-import time
 
 import django
 
@@ -24,19 +22,11 @@ from django.utils.text import compress_string  # noqa: E402
 
 from geo.models import Area, AreaGeometry, Detail, Level  # noqa: E402
 from geo.selectors import _geojson_build, area_ids_within  # noqa: E402
+from benchmarks.timing import median_timed
 
 KB = 1024
 DEPARTMENTS_BUDGET = 150 * KB
 COMMUNES_OF_ONE_DEPARTMENT_BUDGET = 250 * KB
-
-
-def median_seconds(fn, repeat=3):
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
 
 
 def naive_build(level, detail, parent, insets):
@@ -67,7 +57,7 @@ def national_rows():
         (Level.EPCI, Detail.NATIONAL, False), (Level.COMMUNE, Detail.NATIONAL, False),
     ]:
         repeat = 1 if level == Level.COMMUNE else 3
-        seconds, payload = median_seconds(lambda: _geojson_build(level, detail, None, insets), repeat)
+        seconds, payload = median_timed(lambda: _geojson_build(level, detail, None, insets), repeat)
         budget = DEPARTMENTS_BUDGET if (level, detail, insets) == (Level.DEPARTMENT, Detail.NATIONAL, True) else None
         rows.append((level, "France", detail, insets, payload, seconds, budget))
     return rows
@@ -77,7 +67,7 @@ def department_rows():
     rows = []
     for department in Area.objects.filter(level=Level.DEPARTMENT).order_by("code"):
         for detail in (Detail.NATIONAL, Detail.ZOOMED):
-            seconds, payload = median_seconds(lambda: _geojson_build(Level.COMMUNE, detail, department, False), 1)
+            seconds, payload = median_timed(lambda: _geojson_build(Level.COMMUNE, detail, department, False), 1)
             rows.append((Level.COMMUNE, department.code, detail, False, payload, seconds,
                          COMMUNES_OF_ONE_DEPARTMENT_BUDGET))
     return rows
@@ -86,10 +76,10 @@ def department_rows():
 def main() -> int:
     ensure_geography()
     departments = Area.objects.get(level=Level.DEPARTMENT, code="29")
-    fast, _ = median_seconds(lambda: _geojson_build(Level.DEPARTMENT, Detail.NATIONAL, None, True), 5)
-    slow, _ = median_seconds(lambda: naive_build(Level.DEPARTMENT, Detail.NATIONAL, None, True), 5)
-    fast_c, _ = median_seconds(lambda: _geojson_build(Level.COMMUNE, Detail.ZOOMED, departments, False), 5)
-    slow_c, _ = median_seconds(lambda: naive_build(Level.COMMUNE, Detail.ZOOMED, departments, False), 5)
+    fast, _ = median_timed(lambda: _geojson_build(Level.DEPARTMENT, Detail.NATIONAL, None, True), 5)
+    slow, _ = median_timed(lambda: naive_build(Level.DEPARTMENT, Detail.NATIONAL, None, True), 5)
+    fast_c, _ = median_timed(lambda: _geojson_build(Level.COMMUNE, Detail.ZOOMED, departments, False), 5)
+    slow_c, _ = median_timed(lambda: naive_build(Level.COMMUNE, Detail.ZOOMED, departments, False), 5)
 
     print("## geo_payloads: GeoJSON sizes and build times\n")
     print("gzip as sent by GZipMiddleware (`django.utils.text.compress_string`). Build = uncached, median.\n")

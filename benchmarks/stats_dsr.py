@@ -9,14 +9,13 @@ same run: the floor (one numpy pass summing the same weighted columns) and a nai
 from __future__ import annotations
 
 import json
-import statistics
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from indicators.stats import dsr
+from benchmarks.timing import median_seconds
 
 GROUPS, BANDS, REPEAT, SEED = 100_000, 19, 5, 2026
 NAIVE_GROUPS = 2_000
@@ -33,15 +32,6 @@ def make_data(groups: int = GROUPS, seed: int = SEED) -> pd.DataFrame:
     deaths = rng.poisson(pop * np.tile(band_rate, groups)).astype(float)
     return pd.DataFrame({"g": np.repeat(np.arange(groups), BANDS), "x": deaths, "n": pop,
                          "stdpop": np.tile(ESP2013, groups)})
-
-
-def median_seconds(fn, repeat: int = REPEAT) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def floor(data: pd.DataFrame) -> None:
@@ -74,8 +64,8 @@ def main() -> dict:
     run = lambda: dsr(data, "x", "n", "stdpop", ["g"], confidence=(0.95, 0.998))  # noqa: E731
     result = run()
     assert len(result) == GROUPS and result["value"].notna().all()
-    ours = median_seconds(run)
-    base = median_seconds(lambda: floor(data))
+    ours = median_seconds(run, REPEAT)
+    base = median_seconds(lambda: floor(data), REPEAT)
     subset = data[data.g < NAIVE_GROUPS]
     check = naive(subset)
     np.testing.assert_allclose(check["value"], result["value"].to_numpy()[:NAIVE_GROUPS], rtol=1e-9)

@@ -8,14 +8,13 @@ sample of areas, reported per area so the two can be compared as a ratio.
 
 import argparse
 import json
-import statistics
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from indicators.stats.life_expectancy import AGE_CONTENTS, life_expectancy, life_table
+from benchmarks.timing import median_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
@@ -37,15 +36,6 @@ def make_data(n_areas: int) -> pd.DataFrame:
     })
 
 
-def timed(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--areas", type=int, default=35_000)
@@ -55,12 +45,12 @@ def main() -> None:
 
     data = make_data(args.areas)
     ages = np.asarray(AGE_CONTENTS, dtype=float)
-    vectorised = timed(lambda: life_expectancy(data, ["area"], confidence=(0.95, 0.998)), args.runs)
+    vectorised = median_seconds(lambda: life_expectancy(data, ["area"], confidence=(0.95, 0.998)), args.runs)
     core_d = data["deaths"].to_numpy().reshape(-1, 20)
     core_p = data["pop"].to_numpy().reshape(-1, 20)
-    core = timed(lambda: life_table(core_d, core_p, ages), args.runs)
+    core = median_seconds(lambda: life_table(core_d, core_p, ages), args.runs)
     sample = args.loop_sample
-    loop = timed(lambda: [life_table(core_d[i:i + 1], core_p[i:i + 1], ages) for i in range(sample)], 3)
+    loop = median_seconds(lambda: [life_table(core_d[i:i + 1], core_p[i:i + 1], ages) for i in range(sample)], 3)
     loop_per_area = loop / sample
     result = {
         "areas": args.areas, "rows": len(data), "runs": args.runs,

@@ -9,26 +9,16 @@ validation, no DataFrame).
 from __future__ import annotations
 
 import json
-import statistics
-import time
 from pathlib import Path
 
 import numpy as np
 
 from indicators.stats import crude_rate, proportion
+from benchmarks.timing import median_seconds
 
 GROUPS, REPEAT, SEED = 1_000_000, 5, 2026
 LEVELS = (0.95, 0.998)
 OUT = Path(__file__).resolve().parent.parent / "var" / "bench" / "stats_rates.json"
-
-
-def median_seconds(fn, repeat: int = REPEAT) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def floor_rate(x, n):
@@ -53,10 +43,10 @@ def main() -> dict:
     below_ten = float((x < 10).mean())
     with np.errstate(all="ignore"):
         timings = {
-            "crude_rate": median_seconds(lambda: crude_rate(x, n, confidence=LEVELS)),
-            "crude_rate_floor": median_seconds(lambda: floor_rate(x, n)),
-            "proportion": median_seconds(lambda: proportion(x, n, confidence=LEVELS)),
-            "proportion_floor": median_seconds(lambda: floor_wilson(x, n)),
+            "crude_rate": median_seconds(lambda: crude_rate(x, n, confidence=LEVELS), REPEAT),
+            "crude_rate_floor": median_seconds(lambda: floor_rate(x, n), REPEAT),
+            "proportion": median_seconds(lambda: proportion(x, n, confidence=LEVELS), REPEAT),
+            "proportion_floor": median_seconds(lambda: floor_wilson(x, n), REPEAT),
         }
     report = {"groups": GROUPS, "repeat": REPEAT, "seed": SEED, "share_below_10_events": below_ten,
               **{f"{k}_median_s": v for k, v in timings.items()},

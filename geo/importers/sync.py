@@ -15,7 +15,6 @@ from geo.models import LEVEL_ORDER, Area, AreaGeometry, CommuneAlias, CommuneMem
 from geo.text import normalize_name
 
 BATCH = 1000
-AREA_FIELDS = ["name", "search_name", "parent_id", "population", "area_km2", "is_overseas", "has_geometry"]
 
 
 @dataclass
@@ -36,6 +35,42 @@ def _clean(value):
     return value.item() if hasattr(value, "item") else value
 
 
+def _upsert(model, existing: dict, wanted_rows, counts: Counts) -> None:
+    """Bulk-create the rows whose key is new, bulk-update those whose wanted fields differ.
+
+    ``wanted_rows`` yields (key, identity kwargs for a new row, wanted field values).
+    """
+    to_create, to_update, fields = [], [], None
+    for key, identity, wanted in wanted_rows:
+        fields = fields or list(wanted)
+        current = existing.get(key)
+        if current is None:
+            to_create.append(model(**identity, **wanted))
+        elif any(getattr(current, k) != v for k, v in wanted.items()):
+            for name, value in wanted.items():
+                setattr(current, name, value)
+            to_update.append(current)
+        else:
+            counts.unchanged += 1
+    model.objects.bulk_create(to_create, batch_size=BATCH)
+    if to_update:
+        model.objects.bulk_update(to_update, fields, batch_size=BATCH)
+    counts.created += len(to_create)
+    counts.updated += len(to_update)
+
+
+def _area_wanted(row, ids: dict) -> dict:
+    return {
+        "name": row.name,
+        "search_name": normalize_name(row.name),
+        "parent_id": ids.get((row.parent_level, row.parent_code)),
+        "population": _clean(row.population),
+        "area_km2": _clean(row.area_km2),
+        "is_overseas": bool(row.is_overseas),
+        "has_geometry": bool(row.has_geometry),
+    }
+
+
 def sync_areas(areas: pd.DataFrame) -> tuple[Counts, dict]:
     """Create/update the administrative areas level by level (parents first); return {(level, code): id}."""
     counts, ids = Counts(), {}
@@ -44,30 +79,8 @@ def sync_areas(areas: pd.DataFrame) -> tuple[Counts, dict]:
         if rows.empty:
             continue
         existing = {a.code: a for a in Area.objects.filter(level=level, territory_set__isnull=True)}
-        to_create, to_update = [], []
-        for row in rows.itertuples(index=False):
-            wanted = {
-                "name": row.name,
-                "search_name": normalize_name(row.name),
-                "parent_id": ids.get((row.parent_level, row.parent_code)),
-                "population": _clean(row.population),
-                "area_km2": _clean(row.area_km2),
-                "is_overseas": bool(row.is_overseas),
-                "has_geometry": bool(row.has_geometry),
-            }
-            current = existing.get(row.code)
-            if current is None:
-                to_create.append(Area(level=level, code=row.code, **wanted))
-            elif any(getattr(current, k) != v for k, v in wanted.items()):
-                for key, value in wanted.items():
-                    setattr(current, key, value)
-                to_update.append(current)
-            else:
-                counts.unchanged += 1
-        Area.objects.bulk_create(to_create, batch_size=BATCH)
-        Area.objects.bulk_update(to_update, AREA_FIELDS, batch_size=BATCH)
-        counts.created += len(to_create)
-        counts.updated += len(to_update)
+        _upsert(Area, existing, ((row.code, {"level": level, "code": row.code}, _area_wanted(row, ids))
+                                 for row in rows.itertuples(index=False)), counts)
         codes = set(rows["code"])
         ids.update({(level.value, code): pk for code, pk in
                     Area.objects.filter(level=level, territory_set__isnull=True).values_list("code", "pk")
@@ -132,19 +145,9 @@ def geometry_rows(plan, ids: dict) -> list[tuple[int, str, str, str]]:
 def sync_aliases(aliases: pd.DataFrame, ids: dict) -> Counts:
     codes = set(aliases["code"])
     existing = {a.code: a for a in CommuneAlias.objects.all() if a.code in codes}
-    counts, to_create, to_update = Counts(), [], []
-    for code, commune, kind, name in aliases[["code", "commune", "kind", "name"]].itertuples(index=False):
-        wanted = {"commune_id": ids[("commune", commune)], "kind": kind, "name": name or ""}
-        current = existing.get(code)
-        if current is None:
-            to_create.append(CommuneAlias(code=code, **wanted))
-        elif any(getattr(current, k) != v for k, v in wanted.items()):
-            for key, value in wanted.items():
-                setattr(current, key, value)
-            to_update.append(current)
-        else:
-            counts.unchanged += 1
-    CommuneAlias.objects.bulk_create(to_create, batch_size=BATCH)
-    CommuneAlias.objects.bulk_update(to_update, ["commune_id", "kind", "name"], batch_size=BATCH)
-    counts.created, counts.updated = len(to_create), len(to_update)
+    counts = Counts()
+    rows = aliases[["code", "commune", "kind", "name"]].itertuples(index=False)
+    _upsert(CommuneAlias, existing, ((code, {"code": code},
+                                      {"commune_id": ids[("commune", commune)], "kind": kind, "name": name or ""})
+                                     for code, commune, kind, name in rows), counts)
     return counts
