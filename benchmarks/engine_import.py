@@ -225,7 +225,7 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--subset-communes", type=int, default=2_500)
     parser.add_argument("--keep-file", action="store_true")
-    parser.add_argument("--repeats", type=int, default=0, help="default: 1 above 5 million rows, else 3")
+    parser.add_argument("--repeats", type=int, default=0, help="runs of each full-file measure (median reported)")
     parser.add_argument("--child", default="", choices=["", "import", "replace", "floor", "legacy"])
     parser.add_argument("--file", default="")
     args = parser.parse_args()
@@ -249,7 +249,7 @@ def main() -> None:
         generate(path, communes, args.years)
     if not subset.exists():
         generate(subset, communes[: args.subset_communes], args.years)
-    repeats = args.repeats or (1 if rows > 5_000_000 else 3)
+    repeats = args.repeats or 3
     n = args.communes
     floor = _run_child(env, "floor", path, n)
     fresh = [_run_child(env, "import", path, n) for _ in range(repeats)]

@@ -11,8 +11,11 @@ from .runs import Release
 
 
 class Value(models.Model):
-    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="values")
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
+    # No single-column indexes on release and indicator: the unique key leads with release and the
+    # (indicator, release, ...) index with indicator, so they served no query and cost ~1.3 s per 1.1 M
+    # values written (benchmarks/engine_compute.py, docs/adr/0008-engine-bulk-io-postgresql.md).
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="values", db_index=False)
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values", db_index=False)
     area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="indicator_values")
     period = models.CharField(max_length=9)  # "2019" or pooled "2017-2019"
     sex = models.CharField(max_length=1, choices=Sex.choices)
