@@ -7,6 +7,7 @@ either the old release or the new one for all of the run's indicators, never a m
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -104,3 +105,38 @@ def release_publish(run_id: int) -> Release:
         run.log += f"{now:%H:%M:%S} published release {release.pk}\n"
         run.save(update_fields=["status", "progress", "finished_at", "log"])
     return release
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    releases: list[int]  # the deleted (or, in a dry run, deletable) releases
+    values: int  # their values
+
+
+def release_prune(*, keep: int = 1, dry_run: bool = False) -> PruneResult:
+    """Delete the releases no reader can reach, keeping the ``keep`` most recently published superseded ones.
+
+    Every France-scale run writes about a million values and the API serves only the releases that
+    IndicatorPublication points at, so superseded releases are dead weight once nobody needs the previous
+    figures. Never deleted: a release some indicator is published in, and the release of a pending or
+    running run (it is about to be published). An unpublished release of a finished run (the run failed,
+    or was reaped) can never be published and always goes.
+    """
+    if keep < 0:
+        raise ValueError("keep must be 0 or more")
+    with transaction.atomic():
+        # Locking the releases first makes a concurrent publication wait, so the protected set stays true.
+        list(Release.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
+        live = set(IndicatorPublication.objects.values_list("release_id", flat=True))
+        busy = set(Run.objects.filter(status__in=[Run.Status.PENDING, Run.Status.RUNNING])
+                   .exclude(release=None).values_list("release_id", flat=True))
+        candidates = Release.objects.exclude(pk__in=live | busy)
+        superseded = list(candidates.filter(published_at__isnull=False)
+                          .order_by("-published_at", "-pk").values_list("pk", flat=True))
+        never = list(candidates.filter(published_at__isnull=True).values_list("pk", flat=True))
+        doomed = sorted(superseded[keep:] + never)
+        values = Value.objects.filter(release_id__in=doomed)
+        count = values.count() if dry_run else values.delete()[0]
+        if not dry_run:
+            Release.objects.filter(pk__in=doomed).delete()  # runs keep their history; their release is unset
+    return PruneResult(releases=doomed, values=count)
