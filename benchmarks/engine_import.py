@@ -215,6 +215,10 @@ def _prepare_database(env: dict) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def _each(runs: list[dict]) -> str:
+    return ", ".join(f"{r['seconds']:.1f}" for r in runs)
+
+
 def _median(runs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
@@ -278,6 +282,7 @@ def _report(args, rows, subset_rows, path, repeats, vendor, floor, fresh, replac
     print(f"| end to end, fresh dataset: rows/s | {rows / seconds:,.0f} |")
     print(f"| end to end, every period replaced (delete + insert, one transaction): s | {again:.1f} |")
     print(f"| end to end, every period replaced: rows/s | {rows / again:,.0f} |")
+    print(f"| every run, fresh / replaced, s | {_each(fresh)} / {_each(replace)} |")
     print(f"| of which streaming (validate + COPY overlapped), s | {_median(fresh, 'stream_s'):.1f} |")
     print(f"| of which COPY end + commit, s | {_median(fresh, 'finish_and_commit_s'):.1f} |")
     print(f"| target rows/s (PostgreSQL) | {TARGET_ROWS_S:,} |")
