@@ -18,6 +18,7 @@ from .rates import crude_rate
 from .life_expectancy import life_expectancy  # noqa: E402
 from .quantiles import quantiles  # noqa: E402
 from .significance import compare_with_comparator, funnel_significance  # noqa: E402
+from .funnels import funnel_limits  # noqa: E402
 from .trend import recent_trend  # noqa: E402
 from .rebanding import BandError, format_band, parse_band, reband_array, reband_frame, reband_matrix  # noqa: E402
 from .standard_populations import esp2013, french_reference_population  # noqa: E402

@@ -6,8 +6,9 @@ from indicators.services.releases import release_prune
 
 
 class Command(BaseCommand):
-    help = ("Delete superseded releases (keeping the --keep most recently published ones, e.g. the previous figures) and the "
-            "unpublished releases of failed runs. Published releases and those of active runs are never touched.")
+    help = ("Delete superseded releases (keeping the --keep most recently published ones, e.g. the previous "
+            "figures) and the unpublished releases of failed runs. Published releases and those of active runs "
+            "are never touched.")
 
     def add_arguments(self, parser):
         parser.add_argument("--keep", type=int, default=1,
