@@ -162,6 +162,17 @@ def poisson_limits(o, c: float) -> tuple[np.ndarray, np.ndarray]:
     return lower, upper
 
 
+def scaled_poisson_limits(o, scale, levels) -> dict[str, np.ndarray]:
+    """``lower_<tag>``/``upper_<tag>`` per level: the Poisson limits of the counts ``o`` times ``scale``
+    (multiplier / denominator for a rate, scale / expected for a standardised ratio)."""
+    limits = {}
+    for c in levels:
+        lower, upper = poisson_limits(o, c)
+        limits[f"lower_{ci_tag(c)}"] = lower * scale
+        limits[f"upper_{ci_tag(c)}"] = upper * scale
+    return limits
+
+
 def poisson_method(o) -> pd.Categorical:
     """"Exact" / "Byars" per count (NaN count -> missing), as PHEindicatormethods labels them."""
     o = np.asarray(o, dtype=float)

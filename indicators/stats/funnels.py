@@ -153,7 +153,6 @@ def funnel_limits(data: pd.DataFrame, numerator: str, denominator: str | None = 
         for name, _, p in _LEVELS:
             out[f"lower_{name}_limit"] = np.maximum(0, sigma_adjustment(p, axis, average, "low") * multiplier)
             out[f"upper_{name}_limit"] = np.minimum(100, sigma_adjustment(p, axis, average, "high") * multiplier)
-        out = out[[label, "lower_2s_limit", "upper_2s_limit", "lower_3s_limit", "upper_3s_limit"]]
         out["baseline"] = average * multiplier
     else:
         # The lower limit line is where the expected count makes the observed count "high", and vice versa.

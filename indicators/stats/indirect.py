@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._core import ci_tag, confidence_levels, constant_categorical, format_number, group_sum, limits_frame
-from ._core import poisson_limits, poisson_method, prepare
+from ._core import confidence_levels, constant_categorical, format_number, group_sum, limits_frame
+from ._core import poisson_method, prepare, scaled_poisson_limits
 from ._validation import StatsInputError, check_finite, check_non_negative, check_positive, check_scalar
 from ._validation import fail_rows
 
@@ -59,11 +59,7 @@ def icm(data: pd.DataFrame, x, n, x_ref, n_ref, group_cols=(), *, observed=None,
 
 def _frame(o, e, scale, levels, index, statistic, extra_cols) -> pd.DataFrame:
     factor = scale / e
-    limits = {}
-    for c in levels:
-        lower, upper = poisson_limits(o, c)
-        limits[f"lower_{ci_tag(c)}"] = lower * factor
-        limits[f"upper_{ci_tag(c)}"] = upper * factor
+    limits = scaled_poisson_limits(o, factor, levels)
     extra = {
         "observed": o,
         "expected": e,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._core import ci_tag, confidence_levels, constant_categorical, format_number, group_sum, limits_frame
-from ._core import poisson_limits, poisson_method, prepare
+from ._core import confidence_levels, constant_categorical, format_number, group_sum, limits_frame
+from ._core import poisson_method, prepare, scaled_poisson_limits
 from ._validation import check_finite, check_non_negative, check_positive, check_scalar
 
 
@@ -40,11 +40,7 @@ def crude_rate(
 def rate_from_totals(x: np.ndarray, n: np.ndarray, multiplier: float, levels, index) -> pd.DataFrame:
     """Crude rate of already validated per-group totals (the vectorised core)."""
     scale = multiplier / n
-    limits = {}
-    for c in levels:
-        lower, upper = poisson_limits(x, c)
-        limits[f"lower_{ci_tag(c)}"] = lower * scale
-        limits[f"upper_{ci_tag(c)}"] = upper * scale
+    limits = scaled_poisson_limits(x, scale, levels)
     extra = {
         "numerator": x,
         "denominator": n,
