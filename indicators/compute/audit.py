@@ -27,6 +27,7 @@ CELL_COLUMNS = ["area_id", "period", "sex", "numerator", "withheld"]
 BASE_SEXES = {"M": ("M",), "F": ("F",), "T": ("M", "F")}
 TOLERANCE = 1e-6
 SEED = 20_261_202
+MAX_PEELING_ROUNDS = 50
 SHORTCUT_ROUNDS = 4
 # Stop the shortcut rounds once a round certifies fewer than this share of the cells still open.
 SHORTCUT_MIN_GAIN = 0.05
@@ -119,13 +120,24 @@ def feasible_intervals(cells: pd.DataFrame, sources: pd.DataFrame, threshold: fl
 
 
 def _fixed_variables(known: sparse.csr_matrix, values: np.ndarray, n_vars: int):
-    """Base cells published on their own (a row with one term): their value is known exactly."""
+    """Base cells the published counts give exactly, by peeling: a published count with a single unknown
+    term fixes it (a base cell published on its own, a parent minus all its other published parts), which
+    may leave another count with a single unknown, and so on. What this finds, an attacker finds by
+    subtraction; the linear programs only handle what is left."""
     fixed_value = np.zeros(n_vars)
     is_fixed = np.zeros(n_vars, dtype=bool)
-    single = np.diff(known.indptr) == 1
-    cols = known.indices[known.indptr[:-1][single]]
-    fixed_value[cols] = values[single]
-    is_fixed[cols] = True
+    known = known.tocsr()
+    for _ in range(MAX_PEELING_ROUNDS):
+        open_part = known @ sparse.diags((~is_fixed).astype(float))
+        open_part.eliminate_zeros()
+        single = np.flatnonzero(np.diff(open_part.indptr) == 1)
+        if len(single) == 0:
+            break
+        cols = open_part.indices[open_part.indptr[single]]
+        cols, first = np.unique(cols, return_index=True)  # two counts fixing one cell: the first wins
+        residual = values[single[first]] - known[single[first]] @ fixed_value
+        fixed_value[cols] = residual
+        is_fixed[cols] = True
     return fixed_value, is_fixed
 
 
