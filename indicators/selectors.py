@@ -40,6 +40,18 @@ def indicator_value_list(indicator: Indicator, *, level: str | None = None, peri
     return values.select_related("area").order_by("period", "sex", "area__level", "area__code")
 
 
+def release_cell_frame(indicator: Indicator, release_id: int) -> pd.DataFrame:
+    """The counts a release publishes for an indicator, as the disclosure audit reads them: area_id, period,
+    sex, numerator (NaN where withheld), withheld, suppressed."""
+    rows = (Value.objects.filter(indicator=indicator, release_id=release_id).order_by()
+            .values_list("area_id", "period", "sex", "numerator", "suppressed").iterator(chunk_size=100_000))
+    frame = pd.DataFrame.from_records(list(rows), columns=["area_id", "period", "sex", "numerator", "suppressed"])
+    frame["numerator"] = frame["numerator"].astype(float)
+    frame["suppressed"] = frame["suppressed"].astype(bool)
+    frame["withheld"] = frame["numerator"].isna()
+    return frame
+
+
 def run_detail(run_id: int) -> Run:
     return Run.objects.prefetch_related("indicators").get(pk=run_id)
 

@@ -47,7 +47,9 @@ class AuditResult:
 
     @property
     def recoverable(self) -> pd.DataFrame:
-        return self.intervals[~self.intervals["protected"]]
+        """Withheld by disclosure control (not merely not computable) and pinned down too narrowly."""
+        audited = self.intervals["suppressed"] if "suppressed" in self.intervals else True
+        return self.intervals[~self.intervals["protected"] & audited]
 
     @property
     def ok(self) -> bool:
@@ -84,7 +86,8 @@ def feasible_intervals(cells: pd.DataFrame, sources: pd.DataFrame, threshold: fl
     """Each withheld cell's feasible interval given the published counts of the same indicator.
 
     ``cells``: area_id, period (2019 or "2017-2019"), sex (M/F/T), numerator (the published count; NaN where
-    withheld), withheld (bool). ``sources``: target, source: the observed areas each published area sums
+    withheld), withheld (bool), and optionally suppressed (bool: withheld by disclosure control; other
+    withheld cells, e.g. not computable, are unknowns too but only suppressed ones must be protected). ``sources``: target, source: the observed areas each published area sums
     (including each observed area for itself). Areas that are sources but have no published cell are
     unknowns like withheld cells.
     """
@@ -110,7 +113,8 @@ def feasible_intervals(cells: pd.DataFrame, sources: pd.DataFrame, threshold: fl
     offsets = objectives[:, is_fixed] @ fixed_value[is_fixed]
     lower, upper, exact, inconsistent = _solve(reduced_known.tocsr(), reduced_values, objectives[:, free].tocsr(),
                                                threshold)
-    out = cells.loc[withheld, ["area_id", "period", "sex"]].reset_index(drop=True)
+    keep = ["area_id", "period", "sex"] + (["suppressed"] if "suppressed" in cells else [])
+    out = cells.loc[withheld, keep].reset_index(drop=True)
     out["lower"] = lower + offsets
     out["upper"] = upper + offsets
     out["width"] = out["upper"] - out["lower"]
