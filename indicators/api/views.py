@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from geo.models import Level
 from indicators import selectors
 from indicators.models import Indicator, IndicatorPublication, Run, Sex
-from indicators.services import run_guard, runs
+from indicators.services import run_guard, run_records, runs
 
 VALUES_CACHE_SECONDS = 600
 ErrorSerializer = inline_serializer("RunError", {"detail": serializers.CharField()})
@@ -50,7 +50,7 @@ class RunOutputSerializer(serializers.ModelSerializer):
         return bool(run.release_id and run.release.published_at)
 
     def get_log_tail(self, run) -> list[str]:
-        return runs.log_tail(run)
+        return run_records.log_tail(run)
 
 
 class RunListCreateView(APIView):
