@@ -166,7 +166,7 @@ def _measure() -> dict:
     from indicators.services import runs
 
     started = time.perf_counter()
-    run = runs.run_execute_sync(runs.run_create(codes=[CODE]).pk)
+    run = runs.run_execute(runs.run_create(codes=[CODE]).pk)
     total = time.perf_counter() - started
     per = run.timings["indicators"][CODE]
     values = Value.objects.filter(release_id=run.release_id).count()

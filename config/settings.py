@@ -9,7 +9,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import database_from_url, env_bool, env_int, env_list, env_str, redis_url
+from config.env import database_from_url, env_bool, env_float, env_int, env_list, env_str, redis_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -98,13 +98,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker/result backend and cache when set; in-process tasks and local memory otherwise.
 REDIS_URL = redis_url()
+# Every Redis connection (broker, result backend, cache) gives up after these many seconds: a Redis that
+# accepts connections but never answers must fail requests and commands in seconds, never hang them
+# (docs/adr/0007-broker-down-fail-fast.md). The socket timeout must stay above the worker's 1 s BRPOP poll.
+REDIS_CONNECT_TIMEOUT = env_float("REDIS_CONNECT_TIMEOUT", 2.0, minimum=0.1)
+REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 3.0, minimum=2.0)
 if REDIS_URL:
-    # Tolerant: a Redis outage turns cache reads into misses instead of errors (config/cache.py).
+    # Tolerant: a Redis outage turns cache reads into misses instead of errors (config/cache.py). Tighter
+    # timeouts than the broker's: every page read pays them while Redis hangs.
     CACHES = {
         "default": {
             "BACKEND": "config.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+            "OPTIONS": {"socket_connect_timeout": min(REDIS_CONNECT_TIMEOUT, 0.5),
+                        "socket_timeout": min(REDIS_SOCKET_TIMEOUT, 1.0)},
         }
     }
     CELERY_BROKER_URL = REDIS_URL
@@ -126,8 +133,17 @@ CELERY_TASK_SOFT_TIME_LIMIT = max(CELERY_TASK_TIME_LIMIT - 60, 30)
 ATLAS_RUN_LOST_AFTER = env_int("ATLAS_RUN_LOST_AFTER", 120)
 ATLAS_RUN_PENDING_LOST_AFTER = env_int("ATLAS_RUN_PENDING_LOST_AFTER", 3600)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Fail fast when the broker is down: a user starting a run gets an error in seconds, not a hang.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+# Fail fast when the broker is down or hangs: a user starting a run gets an error in seconds, not a hang.
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+_FAIL_FAST = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **_FAIL_FAST,
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": _FAIL_FAST}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -1,9 +1,12 @@
 """Celery tasks of the indicator engine: thin wrappers taking ids (the work is in indicators.services.runs).
 
-A run fans out as a chord: one ``indicator_compute_task`` per indicator writing into the run's unpublished
-release, then ``run_publish_task`` flipping the publication pointers in one transaction. Tasks are
-acks_late (a task lost with its worker is redelivered), idempotent (an indicator task replaces its values),
-retried with exponential backoff on transient database/broker errors, and time-limited.
+The services enqueue ``indicators.run_execute`` by name; no module imports this one. A run fans out as a
+chord: one ``indicator_compute_task`` per indicator writing into the run's unpublished release, then
+``run_publish_task`` flipping the publication pointers in one transaction. Tasks are acks_late (a task lost
+with its worker is redelivered), idempotent (an indicator task replaces its values), retried with
+exponential backoff on transient database/broker errors, and time-limited. A failure that is not retried
+(or no longer) is recorded by the same function as in-process execution (run_records.run_fail_with); it
+lives in on_failure rather than in the task body so that a retried transient error does not fail the run.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from kombu.exceptions import OperationalError as BrokerOperationalError
 from indicators.services import runs
 from indicators.services.releases import release_publish
 from indicators.services.run_guard import run_alive
+from indicators.services.run_records import run_fail_with
 
 TRANSIENT = (OperationalError, InterfaceError, BrokerOperationalError, redis.exceptions.ConnectionError)
 COMMON = {
@@ -32,22 +36,14 @@ COMMON = {
 }
 
 
-# Publishing a message gives up after about a second: a user starting a run gets an error, not a hang.
-PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
-BROKER_ERRORS = (BrokerOperationalError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
-
-
 class RunTask(Task):
     """Any failure that is not retried (or no longer) marks the run failed with the error."""
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
-        run_id = args[0] if args else kwargs["run_id"]
-        runs.run_fail(run_id, f"{type(exc).__name__}: {exc}")
+        run_fail_with(args[0] if args else kwargs["run_id"], exc)
 
 
-# ignore_result: the Run row is the job's record; without it, sending would also subscribe to the result
-# backend, which retries for ~20 s when Redis is down instead of failing fast.
-@shared_task(base=RunTask, name="indicators.run_execute", ignore_result=True, **COMMON)
+@shared_task(base=RunTask, name=runs.RUN_TASK, ignore_result=True, **COMMON)
 def run_execute_task(self, run_id: int) -> None:
     with run_alive(run_id):
         indicator_ids = runs.run_begin(run_id)
@@ -66,10 +62,3 @@ def indicator_compute_task(self, run_id: int, indicator_id: int) -> int:
 def run_publish_task(self, run_id: int) -> int:
     with run_alive(run_id):
         return release_publish(run_id).pk
-
-
-def run_dispatch(run_id: int) -> None:
-    """Enqueue a run (called from transaction.on_commit); raises when the broker is unreachable."""
-    result = run_execute_task.apply_async(args=[run_id], retry=True, retry_policy=PUBLISH_RETRY_POLICY,
-                                          ignore_result=True)
-    runs.celery_task_id_set(run_id, result.id or "")

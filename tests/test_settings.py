@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import database_from_url, env_bool, env_int, env_list, redis_url
+from config.env import database_from_url, env_bool, env_float, env_int, env_list, redis_url
 
 
 def test_it_reads_a_postgres_url_into_django_settings():
@@ -71,3 +71,24 @@ def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
     )
     assert out.returncode != 0
     assert "SECRET_KEY is required" in out.stderr
+
+
+def test_it_reads_a_timeout_and_refuses_one_below_its_floor(monkeypatch):
+    monkeypatch.setenv("REDIS_SOCKET_TIMEOUT", "2.5")
+    assert env_float("REDIS_SOCKET_TIMEOUT", 3.0, minimum=2.0) == 2.5
+    monkeypatch.delenv("REDIS_SOCKET_TIMEOUT")
+    assert env_float("REDIS_SOCKET_TIMEOUT", 3.0, minimum=2.0) == 3.0
+    for bad in ("1", "nan", "trois"):
+        monkeypatch.setenv("REDIS_SOCKET_TIMEOUT", bad)
+        with pytest.raises(ImproperlyConfigured, match="REDIS_SOCKET_TIMEOUT"):
+            env_float("REDIS_SOCKET_TIMEOUT", 3.0, minimum=2.0)
+
+
+def test_every_redis_connection_has_connect_and_socket_timeouts(settings):
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    assert options["socket_timeout"] == settings.REDIS_SOCKET_TIMEOUT > 0
+    assert options["socket_connect_timeout"] == settings.REDIS_CONNECT_TIMEOUT > 0
+    assert settings.CELERY_BROKER_CONNECTION_TIMEOUT == settings.REDIS_CONNECT_TIMEOUT
+    assert settings.CELERY_REDIS_SOCKET_TIMEOUT == settings.REDIS_SOCKET_TIMEOUT
+    assert settings.CELERY_REDIS_SOCKET_CONNECT_TIMEOUT == settings.REDIS_CONNECT_TIMEOUT
+    assert settings.CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS["retry_policy"]["max_retries"] == 1

@@ -1,6 +1,6 @@
 """Runs and published indicator values over the REST API; serializers live beside their views.
 
-POST /runs/ needs an authenticated user; reads are public. Value reads go through the (Redis-tolerant)
+POST /runs/ needs a staff account with ``indicators.add_run`` (it publishes a release); reads are public. Value reads go through the (Redis-tolerant)
 cache keyed on the published release, so a new publication invalidates them by changing the key.
 """
 
@@ -11,14 +11,14 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from geo.models import Level
 from indicators import selectors
+from indicators.api.permissions import CanStartRuns
 from indicators.models import Indicator, IndicatorPublication, Run, Sex
-from indicators.services import run_guard, runs
+from indicators.services import run_guard, run_records, runs
 
 VALUES_CACHE_SECONDS = 600
 ErrorSerializer = inline_serializer("RunError", {"detail": serializers.CharField()})
@@ -50,17 +50,19 @@ class RunOutputSerializer(serializers.ModelSerializer):
         return bool(run.release_id and run.release.published_at)
 
     def get_log_tail(self, run) -> list[str]:
-        return runs.log_tail(run)
+        return run_records.log_tail(run)
 
 
 class RunListCreateView(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [CanStartRuns]
 
     @extend_schema(
         request=RunInputSerializer,
-        responses={201: RunOutputSerializer, 400: ErrorSerializer, 409: ErrorSerializer, 503: ErrorSerializer},
+        responses={201: RunOutputSerializer, 400: ErrorSerializer, 403: ErrorSerializer, 409: ErrorSerializer,
+                   503: ErrorSerializer},
         summary="Start a compute run",
-        description="Creates a run for the indicators and enqueues it. 503 when the task queue is unreachable "
+        description="Creates a run for the indicators and enqueues it; needs a staff account with the permission "
+                    "indicators.add_run (403 otherwise). 503 when the task queue is unreachable "
                     "(the run is recorded as failed), 409 when an indicator is being computed by another run.",
     )
     def post(self, request):

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from indicators.models import Run
+from indicators.services.run_records import run_fail
 
 RUN_NAMESPACE = 7_340_002  # pg advisory lock key space of run locks (indicator locks use 7_340_001)
 LOCAL_TTL = 6 * 3600
@@ -93,8 +94,6 @@ def runs_reap(run_ids=None) -> list[int]:
 
 
 def _fail_if_still_stale(run_id: int, seen, since) -> bool:
-    from indicators.services.runs import run_fail  # runs imports this module
-
     with transaction.atomic():
         run = Run.objects.select_for_update().get(pk=run_id)
         if run.status not in ACTIVE or run.heartbeat_at != seen:  # it moved meanwhile

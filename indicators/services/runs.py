@@ -1,36 +1,45 @@
-"""Compute runs: create, dispatch, compute one indicator into the run's release, fail, and progress.
+"""Compute runs: create, dispatch, compute one indicator into the run's release, and execute a whole run.
 
-A run owns an unpublished Release created with it. Each indicator is computed by its own task (a Celery
-chord in server mode, a loop in ``compute --sync``) which replaces that indicator's values in the release;
-the chord's callback publishes (indicators.services.releases.release_publish). Two runs never compute the
-same indicator at once: see ``indicator_lock`` and docs/adr/0004-indicator-lock.md.
+A run owns an unpublished Release created with it. In server mode ``run_start`` enqueues the task
+``indicators.run_execute`` by name (this module never imports indicators.tasks); the worker fans it out as a
+chord (one task per indicator replacing that indicator's values in the release, then publication, see
+indicators/tasks.py). In embedded mode, and for ``compute --sync``, ``run_execute`` runs the same steps in
+this process and records a failure exactly as a worker's task does (indicators.services.run_records).
+Two runs never compute the same indicator at once: see ``indicator_lock`` and docs/adr/0004-indicator-lock.md.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
 from contextlib import contextmanager
 
+import redis.exceptions
+from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerOperationalError
 
 from indicators.compute import ComputeError, DataFilter, IndicatorSpec, compute_indicator
 from indicators.models import Indicator, Release, Run
 from indicators.selectors import geography_frame, observation_frames
 from indicators.services.releases import release_publish, release_values_replace
 from indicators.services.run_guard import active_runs_on, run_alive
+from indicators.services.run_records import celery_task_id_set, run_fail, run_fail_with, run_log, run_stage
 
 logger = logging.getLogger(__name__)
 
 LOCK_NAMESPACE = 7_340_001  # pg advisory lock key space of indicator locks (first int of the pair)
 LOCAL_LOCK_TTL = 6 * 3600
-# Share of one indicator's progress reached at the end of each stage.
-STAGE_SHARE = {"load": 0.25, "compute": 0.8, "write": 1.0}
-LOG_TAIL_LINES = 30
+RUN_TASK = "indicators.run_execute"
+# One retry covers a pooled connection that Redis dropped (it fails at once and the retry reconnects); a
+# broker that hangs costs REDIS_SOCKET_TIMEOUT per attempt, so more retries would only make users wait.
+PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+BROKER_ERRORS = (BrokerOperationalError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
 
 
 class RunError(Exception):
@@ -161,9 +170,7 @@ def _refuse_overlap(indicator_ids: list[int]) -> None:
 
 
 def run_start(*, codes: list[str] | None = None, all_active: bool = False, user=None) -> Run:
-    """Create a run and enqueue it once committed; a broker failure fails the run and raises at once."""
-    from indicators.tasks import BROKER_ERRORS, run_dispatch  # tasks import this module
-
+    """Create a run and dispatch it once committed; a broker failure fails the run and raises at once."""
     run = run_create(codes=codes, all_active=all_active, user=user)
     try:
         with transaction.atomic():
@@ -172,13 +179,24 @@ def run_start(*, codes: list[str] | None = None, all_active: bool = False, user=
         message = f"the task queue (Redis) is unreachable, the run was not started: {exc}"
         run_fail(run.pk, message)
         raise BrokerUnavailable(message) from exc
-    except Exception as exc:  # noqa: BLE001
-        if not settings.CELERY_TASK_ALWAYS_EAGER:
-            raise
-        # Embedded mode runs the tasks inside on_commit: their failure is already on the run row.
-        logger.info("run %s failed in-process: %s", run.pk, exc)
     run.refresh_from_db()
     return run
+
+
+def run_dispatch(run_id: int) -> None:
+    """Hand the run to a worker by task name (raises when the broker is unreachable), or run it here.
+
+    ``send_task`` ignores CELERY_TASK_ALWAYS_EAGER, so embedded mode calls ``run_execute`` itself: in-process
+    execution then has the same failure handling as a worker's.
+    """
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        run_execute(run_id)
+        return
+    # ignore_result: the Run row is the job's record; without it, sending would also subscribe to the
+    # result backend, one more Redis connection to wait on when Redis is in trouble.
+    result = current_app.send_task(RUN_TASK, args=[run_id], retry=True, retry_policy=PUBLISH_RETRY_POLICY,
+                                   ignore_result=True)
+    celery_task_id_set(run_id, result.id or "")
 
 
 def run_begin(run_id: int) -> list[int]:
@@ -189,12 +207,16 @@ def run_begin(run_id: int) -> list[int]:
     if not started:
         logger.info("run %s already finished: nothing to do", run_id)
         return []
-    _log(run_id, "started")
+    run_log(run_id, "started")
     return list(Run.objects.get(pk=run_id).indicators.order_by("code").values_list("pk", flat=True))
 
 
-def run_execute_sync(run_id: int) -> Run:
-    """The whole run in this process (``manage.py compute --sync``): no broker involved."""
+def run_execute(run_id: int) -> Run:
+    """The whole run in this process (embedded mode, ``compute --sync``), no broker involved.
+
+    Like a worker's task failure (RunTask.on_failure), any error marks the run failed with it and leaves the
+    release unpublished; the run row, returned here, is the result.
+    """
     try:
         with run_alive(run_id):
             indicator_ids = run_begin(run_id)
@@ -202,17 +224,10 @@ def run_execute_sync(run_id: int) -> Run:
                 indicator_compute(run_id, indicator_id)
             if indicator_ids:
                 release_publish(run_id)
-    except Exception as exc:
-        run_fail(run_id, str(exc))
-        raise
+    except Exception as exc:  # noqa: BLE001 - the job's boundary, as a worker's: the error goes on the run
+        logger.exception("run %s failed in this process", run_id)
+        run_fail_with(run_id, exc)
     return Run.objects.get(pk=run_id)
-
-
-def _test_delay() -> None:
-    """Test-only pause (seconds) so integration tests can kill a worker mid-run; unset in production."""
-    delay = os.environ.get("ATLAS_TEST_TASK_DELAY")
-    if delay:
-        time.sleep(float(delay))
 
 
 def indicator_compute(run_id: int, indicator_id: int) -> int:
@@ -229,80 +244,21 @@ def indicator_compute(run_id: int, indicator_id: int) -> int:
             requests.append((indicator.denominator_dataset_id, spec.denominator_filter.category))
         frames = observation_frames(requests)
         geography = geography_frame()
-        _stage(run_id, indicator, "load", time.perf_counter() - started)
+        run_stage(run_id, indicator, "load", time.perf_counter() - started)
         started = time.perf_counter()
         try:
             # Handing the frames over (no reference kept here) lets the pipeline free them once cubed.
             result = compute_indicator(spec, geography, frames.pop(0), frames.pop() if frames else None)
         except ComputeError as exc:
             raise ComputeError(f"{indicator.code}: {exc}") from exc
-        _stage(run_id, indicator, "compute", time.perf_counter() - started, detail=result.timings,
+        run_stage(run_id, indicator, "compute", time.perf_counter() - started, detail=result.timings,
                message="\n".join(f"{indicator.code}: note: {note}" for note in result.notes) or None)
-        _test_delay()
         started = time.perf_counter()
         count = release_values_replace(run.release_id, indicator_id, result.values)
-        _stage(run_id, indicator, "write", time.perf_counter() - started,
+        run_stage(run_id, indicator, "write", time.perf_counter() - started,
                message=f"{indicator.code}: {count} values; class breaks {_breaks_summary(result.breaks)}")
     return count
 
 
 def _breaks_summary(breaks: dict) -> str:
-    import json
-
     return json.dumps(breaks, separators=(",", ":"))
-
-
-def _stage(run_id: int, indicator: Indicator, stage: str, seconds: float, *, detail=None, message=None) -> None:
-    """Record a finished stage: timings, progress (0..1 over all indicators) and a log line, atomically."""
-    with transaction.atomic():
-        run = Run.objects.select_for_update().get(pk=run_id)
-        timings = run.timings or {}
-        per = timings.setdefault("indicators", {}).setdefault(indicator.code, {})
-        per[stage] = round(seconds, 3)
-        if detail:
-            per.update({f"compute.{k}": v for k, v in detail.items()})
-        per["done"] = STAGE_SHARE[stage]
-        stages = timings.setdefault("stages", {})
-        stages[stage] = round(stages.get(stage, 0.0) + seconds, 3)
-        total = run.indicators.count() or 1
-        run.progress = round(min(sum(v.get("done", 0) for v in timings["indicators"].values()) / total, 0.99), 4)
-        run.timings = timings
-        run.log += f"{timezone.now():%H:%M:%S} {indicator.code} {stage} {seconds:.2f}s\n"
-        if message:
-            run.log += f"{timezone.now():%H:%M:%S} {message}\n"
-        run.heartbeat_at = timezone.now()
-        run.save(update_fields=["timings", "progress", "log", "heartbeat_at"])
-
-
-def _log(run_id: int, line: str) -> None:
-    with transaction.atomic():
-        run = Run.objects.select_for_update().get(pk=run_id)
-        run.log += f"{timezone.now():%H:%M:%S} {line}\n"
-        run.heartbeat_at = timezone.now()
-        run.save(update_fields=["log", "heartbeat_at"])
-
-
-def run_fail(run_id: int, error: str) -> None:
-    """Mark the run failed with ``error``; its release stays unpublished (readers keep the old one)."""
-    logger.error("run %s failed: %s", run_id, error)
-    with transaction.atomic():
-        run = Run.objects.select_for_update().get(pk=run_id)
-        if run.status == Run.Status.SUCCEEDED:
-            return
-        if run.status == Run.Status.FAILED and run.error:
-            return  # the first cause stays (e.g. "worker lost"), not a later task's consequence
-        run.status, run.error, run.finished_at = Run.Status.FAILED, error[:5000], timezone.now()
-        run.log += f"{run.finished_at:%H:%M:%S} failed: {error[:500]}\n"
-        run.save(update_fields=["status", "error", "finished_at", "log"])
-
-
-def log_tail(run: Run, lines: int = LOG_TAIL_LINES) -> list[str]:
-    return run.log.splitlines()[-lines:]
-
-
-def celery_task_id_set(run_id: int, task_id: str) -> None:
-    Run.objects.filter(pk=run_id).update(celery_task_id=task_id)
-
-
-def run_time_limit() -> int:
-    return settings.CELERY_TASK_TIME_LIMIT

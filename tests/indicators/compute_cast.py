@@ -99,3 +99,14 @@ def write_engine_csvs(directory) -> tuple:
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         paths.append(path)
     return tuple(paths)
+
+
+def run_operator(username: str = "operatrice", *, staff: bool = True, can_start_runs: bool = True):
+    """A user as the runs API sees them: staff or not, with or without ``indicators.add_run``."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    user = get_user_model().objects.create_user(username, password="x-long-password-1", is_staff=staff)
+    if can_start_runs:
+        user.user_permissions.add(Permission.objects.get(content_type__app_label="indicators", codename="add_run"))
+    return user

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from indicators.models import Run
 from indicators.services import runs
-from tests.indicators.compute_cast import build_engine_cast, locked_by_another_process
+from tests.indicators.compute_cast import build_engine_cast, locked_by_another_process, run_operator
 
 RUN_KEYS = {"id", "status", "progress", "indicators", "release", "release_published", "created_at", "started_at",
             "finished_at", "timings", "log_tail", "error"}
@@ -21,14 +21,50 @@ def engine(db):
 @pytest.fixture
 def analyst(db):
     client = APIClient()
-    client.force_authenticate(get_user_model().objects.create_user("analyste", password="x-long-password-1"))
+    client.force_authenticate(run_operator())
     return client
 
 
+def _post_as(user, engine):
+    client = APIClient()
+    if user is not None:
+        client.force_login(user)  # a session, as staff pages use (CSRF is not enforced by the test client)
+    return client.post("/api/v1/runs/", {"indicators": [engine.indicator.code]}, format="json")
+
+
 def test_starting_a_run_needs_an_authenticated_user(engine):
-    response = APIClient().post("/api/v1/runs/", {"indicators": [engine.indicator.code]}, format="json")
-    assert response.status_code in (401, 403)
+    assert _post_as(None, engine).status_code in (401, 403)
     assert not Run.objects.exists()
+
+
+def test_a_logged_in_user_who_is_not_staff_cannot_start_a_run_even_with_the_permission(engine):
+    response = _post_as(run_operator("lectrice", staff=False), engine)
+    assert response.status_code == 403
+    assert not Run.objects.exists()
+
+
+def test_staff_without_the_add_run_permission_cannot_start_a_run(engine):
+    response = _post_as(run_operator("stagiaire", can_start_runs=False), engine)
+    assert response.status_code == 403
+    assert not Run.objects.exists()
+
+
+def test_staff_with_the_add_run_permission_starts_a_run(engine, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post_as(run_operator(), engine)
+    assert response.status_code == 201, response.content
+    assert Run.objects.get().requested_by.username == "operatrice"
+
+
+def test_a_superuser_starts_a_run(engine):
+    superuser = get_user_model().objects.create_superuser("admin", password="x-long-password-1")
+    assert _post_as(superuser, engine).status_code == 201
+
+
+def test_reading_a_run_stays_public(engine):
+    run = runs.run_create(codes=[engine.indicator.code])
+    response = APIClient().get(f"/api/v1/runs/{run.pk}/")
+    assert response.status_code == 200 and response.json()["status"] == "pending"
 
 
 def test_unknown_indicator_codes_are_a_400_naming_them(engine, analyst):
@@ -63,7 +99,7 @@ def test_a_run_on_an_indicator_being_computed_is_a_409(engine, analyst):
 
 
 def test_published_values_are_read_by_level_period_and_sex(engine):
-    runs.run_execute_sync(runs.run_create(codes=[engine.indicator.code]).pk)
+    runs.run_execute(runs.run_create(codes=[engine.indicator.code]).pk)
     client = APIClient()
     response = client.get(f"/api/v1/indicators/{engine.indicator.code}/values/",
                           {"level": "department", "period": "2019", "sex": "F"})

@@ -16,7 +16,7 @@ def engine(db):
 
 
 def _publish(engine) -> Run:
-    return runs.run_execute_sync(runs.run_create(codes=[engine.indicator.code]).pk)
+    return runs.run_execute(runs.run_create(codes=[engine.indicator.code]).pk)
 
 
 def test_it_deletes_superseded_releases_beyond_the_ones_kept(engine):

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from indicators import tasks
 from indicators.models import IndicatorPublication, Run, Value
 from indicators.services import run_guard, runs
-from tests.indicators.compute_cast import build_engine_cast
+from tests.indicators.compute_cast import build_engine_cast, run_operator
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def test_redelivered_tasks_of_a_reaped_run_do_nothing(engine):
 
 
 def test_a_redelivered_task_of_a_succeeded_run_changes_nothing(engine):
-    run = runs.run_execute_sync(runs.run_create(codes=[engine.indicator.code]).pk)
+    run = runs.run_execute(runs.run_create(codes=[engine.indicator.code]).pk)
     values = Value.objects.filter(release_id=run.release_id).count()
     tasks.run_execute_task.apply(args=[run.pk])
     assert tasks.indicator_compute_task.apply(args=[run.pk, engine.indicator.pk]).get() == 0
@@ -112,9 +112,7 @@ def test_a_second_run_on_an_indicator_already_queued_is_refused(engine):
     with pytest.raises(CommandError, match=f"already in run {first.pk}"):
         call_command("compute", engine.indicator.code, "--sync")
     client = APIClient()
-    from django.contrib.auth import get_user_model
-
-    client.force_authenticate(get_user_model().objects.create_user("analyste", password="x-long-password-1"))
+    client.force_authenticate(run_operator())
     response = client.post("/api/v1/runs/", {"indicators": [engine.indicator.code]}, format="json")
     assert response.status_code == 409 and f"run {first.pk}" in response.json()["detail"]
     assert Run.objects.count() == 1

@@ -10,7 +10,7 @@ from django.db import OperationalError
 from config.cache import TolerantRedisCache
 from indicators import tasks
 from indicators.models import IndicatorPublication, Run
-from indicators.services import runs
+from indicators.services import run_records, runs
 from tests.indicators.compute_cast import build_engine_cast
 
 eager_only = pytest.mark.skipif(not settings.CELERY_TASK_ALWAYS_EAGER,
@@ -61,7 +61,7 @@ def test_tasks_are_late_acked_retried_on_transient_errors_and_time_limited():
 
 def test_publishing_a_failed_run_is_refused(engine):
     run = runs.run_create(codes=[engine.indicator.code])
-    runs.run_fail(run.pk, "boom")
+    run_records.run_fail(run.pk, "boom")
     result = tasks.run_publish_task.apply(args=[run.pk], throw=False)
     assert result.failed()
     assert not IndicatorPublication.objects.exists()

@@ -1,38 +1,29 @@
 """The engine end to end on PostgreSQL + Redis with real ``celery worker`` processes.
 
-Runs only in the server pass (make test-postgres). ATLAS_TEST_TASK_DELAY (seconds) is a test-only hook read
-by indicators.services.runs: the indicator task pauses after computing and before writing its values, so a
-worker can be killed mid-run deterministically.
+Runs only in the server pass (make test-postgres). To kill a worker mid-run deterministically, the slow
+worker runs the test-only Celery module tests/integration/slow_worker.py, whose indicator task pauses after
+computing and before writing its values; production code has no such hook.
 """
 
-import base64
-import json
-import os
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 
 import pytest
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db import connection
 from rest_framework.test import APIClient
 
 from indicators.models import IndicatorPublication, Run, Value
 from indicators.services import runs
 from indicators.services.datasets import dataset_import
 from tests.conftest import ROOT
-from tests.indicators.compute_cast import build_engine_cast, write_engine_csvs
-from tests.integration.conftest import free_port
+from tests.indicators.compute_cast import build_engine_cast, run_operator, write_engine_csvs
+from tests.integration.conftest import http, server_env, session_headers
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-PASSWORD = "integration-password-1"
 
 
 def _analyst():
-    user = get_user_model().objects.create_user("analyste", password=PASSWORD)
+    user = run_operator()
     client = APIClient()
     client.force_authenticate(user)
     return client
@@ -77,11 +68,11 @@ def test_an_imported_dataset_is_computed_by_the_worker_and_published(celery_work
 def test_a_worker_killed_mid_run_is_reported_failed_and_leaves_the_published_release_intact(start_worker, settings):
     settings.ATLAS_RUN_LOST_AFTER = 3  # this process reaps; the worker's lock and heartbeat are the evidence
     engine = build_engine_cast()
-    runs.run_execute_sync(runs.run_create(codes=[engine.indicator.code]).pk)
+    runs.run_execute(runs.run_create(codes=[engine.indicator.code]).pk)
     before = _snapshot(engine.indicator)
     client = _analyst()
 
-    slow = start_worker(ATLAS_TEST_TASK_DELAY="120")
+    slow = start_worker("tests.integration.slow_worker")
     doomed = client.post("/api/v1/runs/", {"indicators": [engine.indicator.code]}, format="json").json()["id"]
     _wait_for_run(doomed, lambda r: f"{engine.indicator.code} compute" in r.log, timeout=90)
     time.sleep(4)  # alive past the threshold: the worker's lock alone keeps it "running"
@@ -121,69 +112,29 @@ def test_a_worker_killed_mid_run_is_reported_failed_and_leaves_the_published_rel
     assert not Value.objects.filter(release_id=lost.release_id).exists()
 
 
-def _http(method, url, body=None, auth=None, timeout=30):
-    request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode())
-    request.add_header("Content-Type", "application/json")
-    if auth:
-        request.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        raw = exc.read()
-        try:
-            return exc.code, json.loads(raw or b"null")
-        except ValueError:
-            return exc.code, {"detail": raw.decode(errors="replace")[-3000:]}
-
-
-def _server_env(redis_url):
-    url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"]
-    return {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "DEBUG": "1", "ATLAS_HTTPS": "0",
-            "SECRET_KEY": settings.SECRET_KEY, "VAR_DIR": str(ROOT / "var")}
-
-
-def test_with_redis_down_starting_a_run_fails_fast_while_reads_keep_working(private_redis):
+def test_with_redis_down_starting_a_run_fails_fast_while_reads_keep_working(private_redis, web_server):
     engine = build_engine_cast()
-    runs.run_execute_sync(runs.run_create(codes=[engine.indicator.code]).pk)
-    get_user_model().objects.create_user("analyste", password=PASSWORD)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = _server_env(private_redis.url)
-    server_log = open(ROOT / "var" / f"runserver-engine-{os.getpid()}.log", "w")
-    server = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-                              cwd=ROOT, env=env, stdout=server_log, stderr=subprocess.STDOUT)
-    try:
-        values_url = f"{base}/api/v1/indicators/{engine.indicator.code}/values/?level=department"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                status, warm = _http("GET", values_url, timeout=5)
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert time.monotonic() < deadline, "runserver did not start"
-                time.sleep(0.3)
-        assert status == 200 and warm["count"] == 3 * 3 * 2, (status, warm)
+    runs.run_execute(runs.run_create(codes=[engine.indicator.code]).pk)
+    headers = session_headers(run_operator())
+    base = web_server(private_redis.url)
+    values_url = f"{base}/api/v1/indicators/{engine.indicator.code}/values/?level=department"
+    status, warm = http("GET", values_url)
+    assert status == 200 and warm["count"] == 3 * 3 * 2, (status, warm)
 
-        private_redis.stop()
-        started = time.monotonic()
-        status, body = _http("POST", f"{base}/api/v1/runs/", {"indicators": [engine.indicator.code]},
-                             auth=f"analyste:{PASSWORD}")
-        assert time.monotonic() - started < 10
-        assert status == 503 and "Redis" in body["detail"], (status, body)
-        failed = Run.objects.order_by("-pk").first()
-        assert failed.status == "failed" and "Redis" in failed.error
+    private_redis.stop()
+    started = time.monotonic()
+    status, body = http("POST", f"{base}/api/v1/runs/", {"indicators": [engine.indicator.code]}, headers=headers)
+    assert time.monotonic() - started < 10
+    assert status == 503 and "Redis" in body["detail"], (status, body)
+    failed = Run.objects.order_by("-pk").first()
+    assert failed.status == "failed" and "Redis" in failed.error
 
-        status, read = _http("GET", values_url)
-        assert status == 200 and read["results"] == warm["results"]
-        status, run = _http("GET", f"{base}/api/v1/runs/{failed.pk}/")
-        assert status == 200 and run["status"] == "failed" and "Redis" in run["error"]
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        server_log.close()
+    status, read = http("GET", values_url)
+    assert status == 200 and read["results"] == warm["results"]
+    status, run = http("GET", f"{base}/api/v1/runs/{failed.pk}/")
+    assert status == 200 and run["status"] == "failed" and "Redis" in run["error"]
 
-    command = subprocess.run([sys.executable, "manage.py", "compute", engine.indicator.code], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=60)
+    command = subprocess.run([sys.executable, "manage.py", "compute", engine.indicator.code], cwd=ROOT,
+                             env=server_env(private_redis.url), capture_output=True, text=True, timeout=60)
     assert command.returncode != 0
     assert "Redis" in command.stderr

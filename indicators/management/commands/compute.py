@@ -22,7 +22,7 @@ class Command(BaseCommand):
             if sync:
                 run = runs.run_create(codes=codes, all_active=all_active)
                 self.stdout.write(f"run {run.pk}: computing {run.indicators.count()} indicator(s) in this process")
-                run = runs.run_execute_sync(run.pk)
+                run = runs.run_execute(run.pk)
             else:
                 run = runs.run_start(codes=codes, all_active=all_active)
         except runs.RunError as exc:
