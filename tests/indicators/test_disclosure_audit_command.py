@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def computed(**fields):
     cast = build_engine_cast(**fields)
     run = runs.run_create(codes=[cast.indicator.code])
-    runs.run_execute_sync(run.pk)
+    runs.run_execute(run.pk)
     return cast, run
 
 
