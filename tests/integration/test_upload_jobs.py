@@ -75,3 +75,30 @@ def test_an_admin_upload_is_queued_then_imported_by_the_worker(start_worker, sha
     assert Observation.objects.count() == 3
     page = staff_client.get(f"/admin/indicators/upload/{bad.pk}/change/").content.decode()
     assert "unknown department code" in page
+
+
+def test_an_upload_whose_worker_is_killed_mid_import_ends_failed_without_its_file(
+        start_worker, shared_media, staff_client, settings):
+    from indicators.models import Dataset
+
+    settings.ATLAS_RUN_LOST_AFTER = 2  # this process reaps; the worker's lock and heartbeat are the evidence
+    build_cast()
+    dataset = Dataset.objects.create(code="deces", name="Décès", level="department")
+    lines = ["area_code;period;sex;age_band;category;value"]
+    lines += [f"{area};{period};{sex};{age};c{cat};1" for area in ("29", "2A", "976", "75")
+              for period in range(1900, 2027) for sex in "MFT" for age in range(100) for cat in range(8)]
+    worker = start_worker(VAR_DIR=str(shared_media.parent))
+    _post(staff_client, dataset, "gros.csv", "\n".join(lines) + "\n")
+    upload_id = Upload.objects.get().pk
+    deadline = time.monotonic() + 60
+    while Upload.objects.get(pk=upload_id).status != Upload.Status.VALIDATING:
+        assert time.monotonic() < deadline, Upload.objects.get(pk=upload_id).status
+        time.sleep(0.02)
+    worker.kill()
+    time.sleep(3)
+    listing = staff_client.get("/admin/indicators/upload/").content.decode()
+    upload = Upload.objects.get(pk=upload_id)
+    assert upload.status == Upload.Status.FAILED, upload.status
+    assert "worker lost" in upload.report["errors"][0]["reason"] and "Échec" in listing
+    assert not upload.file and list(shared_media.rglob("*.csv")) == []
+    assert not Observation.objects.exists()
