@@ -1,15 +1,18 @@
-"""Admin: datasets, uploads (a form that validates and imports, then shows the report), read-only
+"""Admin: datasets, uploads (a form that queues an import job, then follows it to its report), read-only
 observations, values and runs, editable indicators."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Dataset, Indicator, IndicatorPublication, Observation, Release, Run, Upload, Value
-from indicators.services.datasets import upload_process
+from indicators.services.uploads import ACTIVE, upload_create, upload_delete, uploads_reap
 
 REPORT_ROWS_SHOWN = 200
+UPLOAD_REFRESH_SECONDS = 3
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -42,22 +45,39 @@ class UploadForm(forms.ModelForm):
 
 @admin.register(Upload)
 class UploadAdmin(admin.ModelAdmin):
+    """Adding an upload stores the file and queues its import (indicators.services.uploads); the change page
+    follows the job (status, progress, report) and reloads itself until the job ends."""
+
     form = UploadForm
-    list_display = ["id", "dataset", "original_name", "status", "row_count", "error_count", "created_at"]
+    list_display = ["id", "dataset", "original_name", "status", "progress_percent", "row_count", "error_count",
+                    "created_at"]
     list_filter = ["status", "dataset"]
-    readonly_fields = ["original_name", "status", "row_count", "created_at", "finished_at", "created_by", "report_table"]
+    readonly_fields = ["original_name", "status", "progress_percent", "row_count", "created_at", "started_at",
+                       "finished_at", "created_by", "stored_file", "report_table"]
 
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["dataset", "file"]
-        return ["dataset", "original_name", "status", "row_count", "created_at", "finished_at", "created_by",
-                "report_table"]
+        return ["dataset", "original_name", "status", "progress_percent", "row_count", "created_at", "started_at",
+                "finished_at", "created_by", "stored_file", "report_table"]
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields + (["dataset"] if obj else [])
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        # Whoever may upload may follow the job they started.
+        return super().has_view_permission(request, obj) or self.has_add_permission(request)
+
+    @admin.display(description=_("Progression"))
+    def progress_percent(self, obj):
+        return f"{obj.progress:.0%}"
+
+    @admin.display(description=_("Fichier conservé"))
+    def stored_file(self, obj):
+        return obj.file.name if obj.file else _("non (supprimé, le rapport reste)")
 
     @admin.display(description=_("Erreurs"))
     def error_count(self, obj):
@@ -81,24 +101,55 @@ class UploadAdmin(admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        obj.original_name = form.cleaned_data["file"].name
-        obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-        result = upload_process(obj)
-        if result.ok:
-            self.message_user(request, _("%(rows)s observation(s) importée(s).") % {"rows": result.rows})
+        upload_create(dataset=form.cleaned_data["dataset"], file=form.cleaned_data["file"], user=request.user,
+                      upload=obj)
+        request._atlas_upload_id = obj.pk
+
+    def add_view(self, request, form_url="", extra_context=None):
+        response = super().add_view(request, form_url, extra_context)
+        # Here the admin's transaction has committed: the import is queued, refused by the broker, or (embedded)
+        # already done.
+        upload_id = getattr(request, "_atlas_upload_id", None)
+        if upload_id is not None:
+            self._message_outcome(request, Upload.objects.get(pk=upload_id))
+        return response
+
+    def _message_outcome(self, request, upload):
+        report = upload.report or {}
+        if upload.status == Upload.Status.IMPORTED:
+            self.message_user(request, _("%(rows)s observation(s) importée(s).") % {"rows": upload.row_count},
+                              messages.SUCCESS)
+        elif upload.status == Upload.Status.INVALID:
+            self.message_user(request, _("Fichier invalide : %(n)s erreur(s), rien n'a été importé.")
+                              % {"n": report.get("error_count", 0)}, messages.ERROR)
+        elif upload.status == Upload.Status.FAILED:
+            reason = (report.get("errors") or [{}])[0].get("reason", "")
+            self.message_user(request, _("Échec de l'import : %(reason)s") % {"reason": reason}, messages.ERROR)
         else:
-            self.message_user(
-                request, _("Fichier invalide : %(n)s erreur(s), rien n'a été importé.")
-                % {"n": result.report["error_count"]}, messages.ERROR,
-            )
+            self.message_user(request, _("Import mis en file d'attente : cette page suit sa progression."),
+                              messages.INFO)
 
     def response_add(self, request, obj, post_url_continue=None):
-        # Show the upload with its report rather than going back to the list.
-        from django.http import HttpResponseRedirect
-        from django.urls import reverse
-
+        # Show the upload (its progress, then its report) rather than going back to the list.
         return HttpResponseRedirect(reverse("admin:indicators_upload_change", args=[obj.pk]))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        uploads_reap()  # an import whose worker died shows as failed, not pending forever
+        upload = Upload.objects.filter(pk=object_id).only("status").first()
+        if upload is not None and upload.status in ACTIVE:
+            extra_context = {**(extra_context or {}), "upload_refresh_seconds": UPLOAD_REFRESH_SECONDS}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        uploads_reap()
+        return super().changelist_view(request, extra_context)
+
+    def delete_model(self, request, obj):
+        upload_delete(obj)
+
+    def delete_queryset(self, request, queryset):
+        for upload in queryset:
+            upload_delete(upload)
 
 
 @admin.register(Observation)

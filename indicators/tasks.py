@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
-from indicators.services import runs
+from indicators.services import runs, uploads
 from indicators.services.releases import release_publish
 from indicators.services.run_guard import run_alive
 from indicators.services.run_records import run_fail_with
@@ -62,3 +62,17 @@ def indicator_compute_task(self, run_id: int, indicator_id: int) -> int:
 def run_publish_task(self, run_id: int) -> int:
     with run_alive(run_id):
         return release_publish(run_id).pk
+
+
+class UploadTask(Task):
+    """Last resort: a failure escaping the import (or a time limit) still ends the upload failed."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        uploads.upload_fail(args[0] if args else kwargs["upload_id"], f"{type(exc).__name__}: {exc}")
+
+
+# Not retried: a half-read file is rolled back, and re-running a refused file would only refuse it again.
+@shared_task(base=UploadTask, name=uploads.UPLOAD_TASK, bind=True, acks_late=True, ignore_result=True,
+             soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT, time_limit=settings.CELERY_TASK_TIME_LIMIT)
+def upload_import_task(self, upload_id: int) -> None:
+    uploads.upload_import(upload_id)

@@ -46,8 +46,14 @@ class Upload(models.Model):
     # {"errors": [{"line", "column", "value", "reason"}], "error_count": int, "truncated": bool}
     report = models.JSONField(default=dict, blank=True)
     row_count = models.PositiveIntegerField(default=0)
+    # Share of the file read so far (0..1; CSV: bytes read; XLSX: known only at the end).
+    progress = models.FloatField(default=0.0)
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Last sign of life of the import (creation, start, progress): an active upload whose liveness lock is
+    # free and whose heartbeat is old is reaped as failed (indicators.services.uploads.uploads_reap).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="indicator_uploads"
     )

@@ -1,4 +1,4 @@
-"""Dataset writes: create a dataset, import a long-format file into it, process an admin upload."""
+"""Dataset writes: create a dataset, import a long-format file into it (admin uploads: services/uploads.py)."""
 
 import re
 import sys
@@ -88,23 +88,38 @@ def dataset_import(
     *,
     upload: Upload | None = None,
     progress: bool = False,
+    on_progress=None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     report_limit: int = REPORT_LIMIT,
 ) -> ImportResult:
     """Validate the whole file and atomically replace the dataset's observations for the file's periods.
 
     Rows are streamed into the table inside one transaction while the file is validated; any bad row rolls
-    that transaction back, so nothing of an invalid file is ever visible or kept.
+    that transaction back, so nothing of an invalid file is ever visible or kept. ``on_progress(done, total)``
+    is called as the file is read (bytes of a CSV; rows of an XLSX, whose total is None).
     """
     path = Path(path)
     total = None if is_xlsx(path) else path.stat().st_size
     unit = "rows" if total is None else "B"
     bar = tqdm(total=total, unit=unit, unit_scale=True, file=sys.stderr, disable=not progress, desc=path.name)
+    meter = bar if on_progress is None else _ProgressTee(bar, total, on_progress)
     try:
-        return dataset_import_chunks(dataset, iter_chunks(path, chunk_rows, bar), upload=upload,
+        return dataset_import_chunks(dataset, iter_chunks(path, chunk_rows, meter), upload=upload,
                                      report_limit=report_limit)
     finally:
         bar.close()
+
+
+class _ProgressTee:
+    """The readers' progress sink: feeds the terminal bar and a callback (an upload job's progress)."""
+
+    def __init__(self, bar, total, callback):
+        self._bar, self._total, self._callback, self._done = bar, total, callback, 0
+
+    def update(self, count):
+        self._bar.update(count)
+        self._done += count
+        self._callback(self._done, self._total)
 
 
 def dataset_import_chunks(dataset: Dataset, chunks, *, upload: Upload | None = None,
@@ -170,11 +185,6 @@ def _finish(upload: Upload | None, status: str, result: ImportResult) -> None:
     upload.row_count = result.rows
     upload.finished_at = timezone.now()
     upload.save(update_fields=["status", "report", "row_count", "finished_at"])
-
-
-def upload_process(upload: Upload, *, progress: bool = False) -> ImportResult:
-    """Import an admin upload (its stored file) into its dataset; the outcome is stored on the upload."""
-    return dataset_import(upload.dataset, upload.file.path, upload=upload, progress=progress)
 
 
 def format_report(report: dict, limit: int = 20) -> str:

@@ -16,14 +16,13 @@ import os
 import time
 from contextlib import contextmanager
 
-import redis.exceptions
 from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerOperationalError
 
+from indicators.services.queue import BROKER_ERRORS, PUBLISH_RETRY_POLICY
 from indicators.compute import ComputeError, DataFilter, IndicatorSpec, compute_indicator
 from indicators.models import Indicator, Release, Run
 from indicators.selectors import geography_frame, observation_frames
@@ -36,10 +35,6 @@ logger = logging.getLogger(__name__)
 LOCK_NAMESPACE = 7_340_001  # pg advisory lock key space of indicator locks (first int of the pair)
 LOCAL_LOCK_TTL = 6 * 3600
 RUN_TASK = "indicators.run_execute"
-# One retry covers a pooled connection that Redis dropped (it fails at once and the retry reconnects); a
-# broker that hangs costs REDIS_SOCKET_TIMEOUT per attempt, so more retries would only make users wait.
-PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
-BROKER_ERRORS = (BrokerOperationalError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
 
 
 class RunError(Exception):

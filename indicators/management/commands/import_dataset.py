@@ -2,7 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from geo.models import Level
 from indicators.models import Dataset, Upload
-from indicators.services.datasets import dataset_create, dataset_import, format_report
+from indicators.services.datasets import dataset_create, format_report
+from indicators.services.uploads import upload_execute
 
 
 class Command(BaseCommand):
@@ -34,13 +35,15 @@ class Command(BaseCommand):
                 dataset = Dataset.objects.get(code=code)
             except Dataset.DoesNotExist as exc:
                 raise CommandError(f"unknown dataset {code!r} (use --create --name ... --level ...)") from exc
+        # The same job bookkeeping as an admin upload (status, progress, report), run here synchronously.
         upload = Upload.objects.create(dataset=dataset, original_name=options["file"])
-        result = dataset_import(dataset, options["file"], upload=upload, progress=not options["no_progress"])
-        if not result.ok:
-            self.stderr.write(f"{options['file']}: invalid, nothing written\n" + format_report(result.report,
-                                                                                           options["show"]))
-            raise CommandError(f"{result.report['error_count']} error(s) in {options['file']}")
+        upload = upload_execute(upload.pk, options["file"], progress=not options["no_progress"])
+        report = upload.report
+        if upload.status != Upload.Status.IMPORTED:
+            self.stderr.write(f"{options['file']}: {upload.status}, nothing written\n" + format_report(report,
+                                                                                                  options["show"]))
+            raise CommandError(f"{report['error_count']} error(s) in {options['file']}")
         self.stdout.write(
-            f"{dataset.code}: {result.rows} observation(s) imported for period(s) "
-            f"{', '.join(map(str, result.periods))} ({result.deleted} replaced)"
+            f"{dataset.code}: {report['rows']} observation(s) imported for period(s) "
+            f"{', '.join(map(str, report['periods']))} ({report['replaced']} replaced)"
         )
