@@ -15,7 +15,7 @@ def admin_client_logged(client, django_user_model, settings, tmp_path):
     settings.STORAGES = {**settings.STORAGES, "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}}}
     django_user_model.objects.create_superuser("analyste", "a@example.org", "mot-de-passe-solide")
-    assert client.login(username="analyste", password="mot-de-passe-solide")
+    client.force_login(django_user_model.objects.get(username="analyste"))
     return client
 
 
