@@ -4,6 +4,7 @@ in-process, as in embedded mode, on both backends); the upload's page follows it
 import socket
 
 import pytest
+from django.contrib.auth import get_user_model
 from celery import Celery
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -31,7 +32,7 @@ def media(settings, tmp_path, transactional_db):
 @pytest.fixture
 def admin_client_logged(client, django_user_model, media):
     django_user_model.objects.create_superuser("analyste", "a@example.org", PASSWORD)
-    assert client.login(username="analyste", password=PASSWORD)
+    client.force_login(get_user_model().objects.get(username="analyste"))
     return client
 
 
@@ -135,7 +136,7 @@ def test_an_anonymous_upload_is_sent_to_the_login_page(client, department_datase
 def test_a_logged_in_user_without_staff_status_cannot_upload(client, django_user_model, department_dataset, media):
     user = django_user_model.objects.create_user("curieux", password=PASSWORD)
     user.user_permissions.add(Permission.objects.get(codename="add_upload"))
-    assert client.login(username="curieux", password=PASSWORD)
+    client.force_login(get_user_model().objects.get(username="curieux"))
     response = post_upload(client, department_dataset, "bon.csv", GOOD, follow=False)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert not Upload.objects.exists() and stored_files(media) == []
@@ -143,7 +144,7 @@ def test_a_logged_in_user_without_staff_status_cannot_upload(client, django_user
 
 def test_staff_without_the_upload_permission_is_refused(client, django_user_model, department_dataset, media):
     django_user_model.objects.create_user("stagiaire", password=PASSWORD, is_staff=True)
-    assert client.login(username="stagiaire", password=PASSWORD)
+    client.force_login(get_user_model().objects.get(username="stagiaire"))
     response = post_upload(client, department_dataset, "bon.csv", GOOD, follow=False)
     assert response.status_code == 403
     assert not Upload.objects.exists() and stored_files(media) == []
@@ -153,7 +154,7 @@ def test_staff_with_the_upload_permission_uploads_and_follows_the_job(
         client, django_user_model, department_dataset, cast, media):
     user = django_user_model.objects.create_user("analyste", password=PASSWORD, is_staff=True)
     user.user_permissions.add(Permission.objects.get(codename="add_upload"))
-    assert client.login(username="analyste", password=PASSWORD)
+    client.force_login(get_user_model().objects.get(username="analyste"))
     response = post_upload(client, department_dataset, "bon.csv", GOOD)
     assert response.status_code == 200 and "2 observation(s) importée(s)" in response.content.decode()
     assert Upload.objects.get().status == Upload.Status.IMPORTED

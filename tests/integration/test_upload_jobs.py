@@ -28,7 +28,7 @@ def shared_media(settings, tmp_path):
 @pytest.fixture
 def staff_client(client):
     get_user_model().objects.create_superuser("analyste", "a@example.org", PASSWORD)
-    assert client.login(username="analyste", password=PASSWORD)
+    client.force_login(get_user_model().objects.get(username="analyste"))
     return client
 
 
