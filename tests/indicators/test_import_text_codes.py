@@ -134,3 +134,11 @@ def test_csv_safe_cell_neutralises_formulas_only(cell, safe):
 def test_looks_like_formula_matches_the_import_rule():
     assert [looks_like_formula(c) for c in ("=x", "@x", "-x", "+x", "-1.5", "-", "x=")] == [
         True, True, True, True, False, False, False]
+
+
+def test_a_chunk_of_true_false_categories_keeps_its_spelling(tmp_path, department_dataset, cast):
+    # pandas turns a categorical chunk holding only true/false spellings into booleans: it is read again as text.
+    rows = "29,2019,T,all,TRUE,1\n2A,2019,T,all,false,1\n976,2019,T,all,autre,1\n"
+    result = dataset_import(department_dataset, write(tmp_path, HEADER + rows), chunk_rows=2)
+    assert result.ok, result.report
+    assert categories() == ["TRUE", "autre", "false"]
