@@ -1,7 +1,7 @@
 """Territory-set CSV: reading and whole-file validation (no database access; known codes are passed in).
 
 Format (docs/geography.md): a header line then one line per commune, separator ``;`` or ``,``,
-encoding UTF-8 (with or without BOM) or Latin-1::
+encoding UTF-8 (with or without BOM) or Windows-1252 (geo/encoding.py)::
 
     code_commune;code_territoire;nom_territoire
     29019;brest;Pays de Brest
@@ -18,23 +18,11 @@ import pandas as pd
 import shapely
 
 from geo import geometry
+from geo.encoding import UndecodableFile, decode_file
 from geo.importers import ImportDataError
 
 COLUMNS = ("code_commune", "code_territoire", "nom_territoire")
 MAX_ERRORS = 20
-
-
-def _decode(path: Path) -> str:
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        # Spreadsheets on French Windows export cp1252, Latin-1 plus the curly apostrophe and the euro sign.
-        return raw.decode("cp1252")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
 
 
 def _separator(header_line: str) -> str:
@@ -50,7 +38,10 @@ def read_territory_csv(path: Path, communes: set[str], aliases: dict[str, str]) 
     path = Path(path)
     if not path.is_file():
         raise ImportDataError(f"{path}: file not found")
-    text = _decode(path)
+    try:
+        text = decode_file(path)
+    except UndecodableFile as exc:
+        raise ImportDataError(f"{path}: {exc}") from exc
     first_line = text.split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text), delimiter=_separator(first_line))
     header = [h.strip().lower() for h in next(reader, [])]

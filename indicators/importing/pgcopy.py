@@ -2,9 +2,10 @@
 
 A binary COPY tuple is a field count then, per column, a 4-byte length and the big-endian value. The fixed-width
 columns (dataset, upload, area, period, value) make one numpy record per row; the three short texts (sex, age
-band, category) come from small vocabularies, so each (sex, age band, category) combination is encoded once as
-a byte string and the variable-width rows are assembled in blocks of equal byte length (row order within a COPY is irrelevant).
-No Django import: the writer hands the bytes to psycopg.
+band, category) come from vocabularies, so each text is encoded once per vocabulary id (one table per column,
+sized by that column's vocabulary: 100,000 categories make a 100,000-row table, not one per combination with
+the age bands), and the variable-width rows are assembled in blocks whose three texts have equal byte lengths
+(row order within a COPY is irrelevant). No Django import: the writer hands the bytes to psycopg.
 """
 
 import numpy as np
@@ -28,42 +29,72 @@ def _text_field(text: str) -> bytes:
     return len(data).to_bytes(4, "big") + data
 
 
+class _TextTable:
+    """The COPY field (length + UTF-8 bytes) of every id of one vocabulary, one padded row per id."""
+
+    def __init__(self):
+        self.table = np.zeros((0, 4), dtype=np.uint8)
+        self.lengths = np.zeros(0, dtype=np.int64)
+
+    def update(self, texts: dict[int, str]) -> None:
+        """Add the ids the vocabulary gained since the last call (ids are never renumbered)."""
+        known, count = len(self.lengths), max(texts, default=-1) + 1
+        if count <= known:
+            return
+        fields = [_text_field(texts.get(index, "")) for index in range(known, count)]
+        width = max(self.table.shape[1], max(len(f) for f in fields))
+        table = np.zeros((count, width), dtype=np.uint8)
+        table[:known, : self.table.shape[1]] = self.table
+        for row, data in enumerate(fields, start=known):
+            table[row, : len(data)] = np.frombuffer(data, dtype=np.uint8)
+        self.table = table
+        self.lengths = np.concatenate([self.lengths, np.array([len(f) for f in fields], dtype=np.int64)])
+
+
+_TEXTS = (("sex", "sex_id"), ("age_band", "age_id"), ("category", "category_id"))
+_FEW_GROUPS = 16
+
+
 class CopyEncoder:
     """Encodes clean chunks (area_id, period, sex_id, age_id, category_id, value) for one dataset/upload.
 
     ``vocabulary`` is the validator's {"sex"|"age_band"|"category": {id: text}}; it may grow between chunks
-    (new age bands or categories), so the combination table is rebuilt when an id falls outside it.
+    (new age bands or categories): the text tables gain the new ids.
     """
 
     def __init__(self, dataset_id: int, upload_id: int | None, vocabulary):
         self.dataset_id, self.upload_id = dataset_id, upload_id
         self.vocabulary = vocabulary  # a callable returning the current vocabulary
         self.dtype = _fixed_dtype(upload_id is not None)
-        self._shape = None
-
-    def _tails(self):
-        vocab = self.vocabulary()
-        shape = (max(vocab["sex"]) + 1, max(vocab["age_band"], default=0) + 1, max(vocab["category"], default=0) + 1)
-        if shape != self._shape:
-            texts = [
-                [[_text_field(vocab["sex"].get(s, "")) + _text_field(vocab["age_band"].get(a, ""))
-                  + _text_field(vocab["category"].get(c, "")) for c in range(shape[2])]
-                 for a in range(shape[1])]
-                for s in range(shape[0])
-            ]
-            flat = [t for by_age in texts for by_cat in by_age for t in by_cat]
-            width = max(len(t) for t in flat)
-            table = np.zeros((len(flat), width), dtype=np.uint8)
-            for row, text in enumerate(flat):
-                table[row, : len(text)] = np.frombuffer(text, dtype=np.uint8)
-            self._table, self._lengths = table, np.array([len(t) for t in flat], dtype=np.int64)
-            self._shape = shape
-        return self._shape
+        self.texts = {name: _TextTable() for name, _ in _TEXTS}
 
     def encode(self, clean) -> bytes:
         """The tuples of ``clean`` (no header/trailer): a pandas DataFrame or a dict of numpy columns."""
         rows = len(clean["value"])
-        shape = self._tails()
+        vocab = self.vocabulary()
+        for name, _ in _TEXTS:
+            self.texts[name].update(vocab[name])
+        width = self.dtype.itemsize
+        fixed_bytes = self._fixed(clean, rows).view(np.uint8).reshape(rows, width)
+        ids = [np.asarray(clean[column], dtype=np.int64) for _, column in _TEXTS]
+        lengths = [self.texts[name].lengths[i] for (name, _), i in zip(_TEXTS, ids)]
+        # Rows whose three texts have the same byte lengths form one 2-D block (a handful of groups).
+        group = (lengths[0] * (self.texts["age_band"].table.shape[1] + 1) + lengths[1]) \
+            * (self.texts["category"].table.shape[1] + 1) + lengths[2]
+        parts = []
+        for picked in _groups(group):
+            first = picked[0]
+            sizes = [int(length[first]) for length in lengths]
+            block = np.empty((len(picked), width + sum(sizes)), dtype=np.uint8)
+            block[:, :width] = fixed_bytes[picked]
+            start = width
+            for (name, _), index, size in zip(_TEXTS, ids, sizes):
+                block[:, start : start + size] = self.texts[name].table[index[picked], :size]
+                start += size
+            parts.append(block.tobytes())
+        return b"".join(parts)
+
+    def _fixed(self, clean, rows: int) -> np.ndarray:
         fixed = np.empty(rows, dtype=self.dtype)
         fixed["n"] = len(COPY_COLUMNS)
         fixed["l_dataset"], fixed["dataset_id"] = 8, self.dataset_id
@@ -74,18 +105,14 @@ class CopyEncoder:
         fixed["l_area"], fixed["area_id"] = 8, np.asarray(clean["area_id"])
         fixed["l_period"], fixed["period"] = 2, np.asarray(clean["period"])
         fixed["l_value"], fixed["value"] = 8, np.asarray(clean["value"])
-        combo = (np.asarray(clean["sex_id"], dtype=np.int64) * shape[1] + np.asarray(clean["age_id"])) * shape[2] \
-            + np.asarray(clean["category_id"])
-        width = self.dtype.itemsize
-        fixed_bytes = fixed.view(np.uint8).reshape(rows, width)
-        lengths = self._lengths[combo]
-        # Rows are grouped by the byte length of their texts (a handful of lengths), each group one 2-D block:
-        # the order of rows within a COPY does not matter to the table.
-        parts = []
-        for length in np.unique(lengths):
-            picked = np.flatnonzero(lengths == length)
-            block = np.empty((len(picked), width + length), dtype=np.uint8)
-            block[:, :width] = fixed_bytes[picked]
-            block[:, width:] = self._table[combo[picked], :length]
-            parts.append(block.tobytes())
-        return b"".join(parts)
+        return fixed
+
+
+def _groups(group: np.ndarray):
+    """Row indices of each distinct value of ``group`` (small non-negative ints)."""
+    counts = np.bincount(group)
+    present = np.flatnonzero(counts)
+    if len(present) <= _FEW_GROUPS:
+        return [np.flatnonzero(group == value) for value in present]
+    order = np.argsort(group, kind="stable")
+    return np.split(order, np.cumsum(counts[present])[:-1])

@@ -1,21 +1,28 @@
 """Stream a CSV or XLSX file as chunks of text columns, with the line numbers a spreadsheet user sees.
 
-CSV: encoding (UTF-8, with or without BOM, else Latin-1) detected by decoding the whole file in blocks;
-separator (``;``, ``,`` or tab) sniffed on the header line; quoted fields handled by the C parser.
+CSV: encoding (UTF-8 with or without BOM, else Windows-1252, else refused) detected over the whole file by
+geo/encoding.py, the territory importer's detection; separator (``;``, ``,`` or tab) sniffed on the header
+line; quoted fields handled by the C parser.
 XLSX: openpyxl in read-only mode, first sheet, header = first non-empty row.
-Everything is read as strings (``dtype=str``) so codes keep their leading zeros.
+Every cell is read as the file's text: codes keep their leading and trailing zeros (``01``, ``1.10``).
+A file that cannot be read raises FileFormatError (one report line naming the line), never a traceback.
 """
 
-import codecs
 import csv
 import io
 import re
 import unicodedata
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from openpyxl.utils.exceptions import InvalidFileException
+from pandas.api.types import is_string_dtype
+
+from geo.encoding import UndecodableFile, detect_encoding
 
 REQUIRED = ["area_code", "period", "sex", "age_band", "value"]
 OPTIONAL = ["category"]
@@ -32,16 +39,27 @@ COLUMN_ALIASES = {
 }
 _ALIAS_TO_CANONICAL = {alias: canonical for canonical, aliases in COLUMN_ALIASES.items() for alias in aliases}
 
+CODE_COLUMNS = ["area_code", "period", "sex", "age_band", "category"]
+
 DEFAULT_CHUNK_ROWS = 500_000
 _BLOCK = 1 << 22
+# pandas 3 infers numbers in categorical columns ("1.10" -> 1.1, GH#56044) unless a thousands separator is set;
+# this one never occurs in text, and only number parsing reads it (all columns here are text).
+_NO_NUMBER_INFERENCE = "\x1f"
+# What openpyxl raises on a truncated, fake or foreign archive (read-only mode also fails mid-sheet).
+_WORKBOOK_ERRORS = (zipfile.BadZipFile, zlib.error, KeyError, ValueError, TypeError, OSError, EOFError, SyntaxError,
+                    InvalidFileException)
+UNREADABLE = "unreadable file"
 
 
 class FileFormatError(Exception):
-    """The file cannot be read as a table at all (or lacks required columns): one report line."""
+    """The file cannot be read as a table at all (or lacks required columns): one report line, and reading
+    stops. ``kind`` groups report lines; an ``unreadable file`` reason is prefixed with the file's name."""
 
-    def __init__(self, line: int, column: str, value: str, reason: str):
+    def __init__(self, line: int, column: str, value: str, reason: str, kind: str = UNREADABLE):
         super().__init__(reason)
         self.error = {"line": line, "column": column, "value": value, "reason": reason}
+        self.kind = kind
 
 
 @dataclass
@@ -65,28 +83,23 @@ def map_columns(header: list) -> dict:
     missing = [name for name in REQUIRED if name not in mapping.values()]
     if missing:
         found = ", ".join(str(h) for h in header)
-        raise FileFormatError(1, ", ".join(missing), found, f"missing column(s): {', '.join(missing)}")
+        raise FileFormatError(1, ", ".join(missing), found, f"missing column(s): {', '.join(missing)}",
+                              kind="missing column")
     return mapping
 
 
-def detect_encoding(path: Path) -> str:
-    """utf-8-sig when the whole file decodes as UTF-8, else latin-1 (which decodes any byte)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with open(path, "rb") as handle:
-        try:
-            while block := handle.read(_BLOCK):
-                decoder.decode(block)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "latin-1"
-    return "utf-8-sig"
+def csv_encoding(path: Path) -> str:
+    try:
+        return detect_encoding(path)
+    except UndecodableFile as exc:
+        raise FileFormatError(exc.line, "", "", exc.reason) from exc
 
 
 def sniff_separator(path: Path, encoding: str) -> str:
     with open(path, encoding=encoding, newline="") as handle:
         header = handle.readline()
     if not header.strip():
-        raise FileFormatError(1, "", "", "the file is empty (no header line)")
+        raise FileFormatError(1, "", "", "the file is empty (no header line)", kind="empty file")
     try:
         return csv.Sniffer().sniff(header, delimiters=";,\t").delimiter
     except csv.Error:
@@ -110,33 +123,82 @@ class _CountingReader(io.RawIOBase):
         return count
 
 
-def iter_csv(path: Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, bar=None) -> Iterator[Chunk]:
-    encoding = detect_encoding(path)
-    sep = sniff_separator(path, encoding)
+def _csv_header(path: Path, encoding: str, sep: str) -> list[str]:
     with open(path, encoding=encoding, newline="") as handle:
-        header = next(csv.reader(handle, delimiter=sep))
+        try:
+            return next(csv.reader(handle, delimiter=sep))
+        except csv.Error as exc:
+            raise FileFormatError(1, "", "", f"header line: {exc}") from exc
+
+
+def iter_csv(path: Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, bar=None) -> Iterator[Chunk]:
+    encoding = csv_encoding(path)
+    sep = sniff_separator(path, encoding)
+    header = _csv_header(path, encoding, sep)
     mapping = map_columns(header)
-    # Code columns hold few distinct values: the C parser builds them as categoricals (no Python string per
-    # cell), which the validator factorises for free. Values stay text so bad ones can be reported verbatim.
-    dtypes = {str(name): str for name in header}
-    dtypes.update({original: (str if canonical == "value" else "category") for original, canonical in mapping.items()})
-    with open(path, "rb") as raw:
-        stream = io.BufferedReader(_CountingReader(raw, bar), buffer_size=_BLOCK)
-        reader = pd.read_csv(
-            stream, sep=sep, encoding=encoding, dtype=dtypes, keep_default_na=False,
-            na_values=[""], skip_blank_lines=False, chunksize=chunk_rows, quotechar='"', engine="c",
+    codes = [original for original, canonical in mapping.items() if canonical in CODE_COLUMNS]
+    first_line = 2
+    for frame in _csv_frames(path, sep, encoding, header, mapping, codes, chunk_rows, bar):
+        frame = frame[list(mapping)].rename(columns=mapping)
+        # Blank lines come through as all-empty rows: drop them but keep the numbering of the others.
+        lines = pd.Series(range(first_line, first_line + len(frame)), index=frame.index, dtype="int64")
+        first_line += len(frame)
+        keep = frame.notna().any(axis=1)
+        yield Chunk(frame[keep], lines[keep])
+
+
+def _csv_frames(path, sep, encoding, header, mapping, codes, chunk_rows, bar) -> Iterator[pd.DataFrame]:
+    """Chunks of text cells. Code columns hold few distinct values: the C parser builds them as categoricals
+    (no Python string per cell), which the validator factorises for free. Should pandas still turn a chunk's
+    categories into something else than text (a column of only ``true``/``false`` becomes booleans), that
+    chunk and the rest of the file are read again as plain strings, slower but exact."""
+    with _csv_reader(path, sep, encoding, header, mapping, chunk_rows, bar, plain=False) as reader:
+        for index, frame in enumerate(reader):
+            if not all(_is_text(frame[name]) for name in codes):
+                break
+            yield frame
+        else:
+            return
+    with _csv_reader(path, sep, encoding, header, mapping, chunk_rows, None, plain=True) as reader:
+        for skipped, frame in enumerate(reader):
+            if skipped >= index:
+                yield frame
+
+
+def _is_text(column: pd.Series) -> bool:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        categories = column.cat.categories
+        return len(categories) == 0 or is_string_dtype(categories.dtype)
+    return is_string_dtype(column.dtype)
+
+
+class _csv_reader:  # noqa: N801 (a context manager used like a function)
+    """pandas' chunked C reader over the file (bytes counted for the progress bar), closed with its file."""
+
+    def __init__(self, path, sep, encoding, header, mapping, chunk_rows, bar, plain: bool):
+        dtypes = {str(name): (str if plain else "category") for name in header}
+        dtypes.update({original: str for original, canonical in mapping.items() if canonical == "value"})
+        self.raw = open(path, "rb")
+        stream = io.BufferedReader(_CountingReader(self.raw, bar), buffer_size=_BLOCK)
+        self.reader = pd.read_csv(
+            stream, sep=sep, encoding=encoding, dtype=dtypes, keep_default_na=False, na_values=[""],
+            skip_blank_lines=False, chunksize=chunk_rows, quotechar='"', engine="c",
+            thousands=None if plain else _NO_NUMBER_INFERENCE,
         )
-        first_line = 2
-        for frame in reader:
-            frame = frame[list(mapping)].rename(columns=mapping)
-            # Blank lines come through as all-empty rows: drop them but keep the numbering of the others.
-            lines = pd.Series(range(first_line, first_line + len(frame)), index=frame.index, dtype="int64")
-            first_line += len(frame)
-            keep = frame.notna().any(axis=1)
-            yield Chunk(frame[keep], lines[keep])
+
+    def __enter__(self):
+        return self.reader
+
+    def __exit__(self, *exc):
+        self.reader.close()
+        self.raw.close()
 
 
 def _cell_text(value):
+    """A cell's text. Text cells are taken as typed (stripped). A number typed into a cell has no text of its
+    own: an integer-valued one is written without decimals (``2`` for 2.0, ``1000`` for 1E3), any other with
+    the shortest decimals that read back the same number (``1.1`` for a cell displayed ``1.10``). Codes that
+    need leading or trailing zeros are typed as text (docs/import-format.md)."""
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
@@ -145,25 +207,50 @@ def _cell_text(value):
     return text or None
 
 
-def iter_xlsx(path: Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, bar=None) -> Iterator[Chunk]:
+def _not_a_workbook(exc: BaseException) -> str:
+    return f"not a valid XLSX workbook ({type(exc).__name__}: {exc})"
+
+
+def _open_workbook(path: Path):
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
     try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header, header_line = None, 0
-        for header_line, row in enumerate(rows, start=1):
-            if any(cell is not None and str(cell).strip() for cell in row):
-                header = list(row)
-                break
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except _WORKBOOK_ERRORS as exc:
+        raise FileFormatError(0, "", "", _not_a_workbook(exc)) from exc
+    if not workbook.worksheets:
+        workbook.close()
+        raise FileFormatError(0, "", "", "the workbook has no worksheet")
+    return workbook
+
+
+def _sheet_rows(workbook) -> Iterator[tuple[int, tuple]]:
+    """(line, cells) of the first sheet; a sheet that breaks off mid-way is reported at the line it reached."""
+    rows = workbook.worksheets[0].iter_rows(values_only=True)
+    line = 0
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except _WORKBOOK_ERRORS as exc:
+            raise FileFormatError(line + 1, "", "", _not_a_workbook(exc)) from exc
+        line += 1
+        yield line, row
+
+
+def iter_xlsx(path: Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, bar=None) -> Iterator[Chunk]:
+    workbook = _open_workbook(path)
+    try:
+        rows = _sheet_rows(workbook)
+        header = next((list(row) for _, row in rows if any(c is not None and str(c).strip() for c in row)), None)
         if header is None:
-            raise FileFormatError(1, "", "", "the sheet is empty (no header row)")
+            raise FileFormatError(1, "", "", "the sheet is empty (no header row)", kind="empty file")
         mapping = map_columns(header)
         positions = [header.index(original) for original in mapping]
         names = [mapping[original] for original in mapping]
         buffer, lines = [], []
-        for line, row in enumerate(rows, start=header_line + 1):
+        for line, row in rows:
             cells = [_cell_text(row[i]) if i < len(row) else None for i in positions]
             if any(cell is not None for cell in cells):
                 buffer.append(cells)

@@ -1,22 +1,57 @@
 """Vectorised validation of long-format chunks (pandas, no Django import).
 
 Every check is a boolean mask over the whole chunk; failing rows become report entries
-(line, column, value, reason). Duplicate keys across the whole file are found at the end from a compact
-int64 key per valid row (exact, not hashed: area position, period, sex, age band and category ids packed
-into 63 bits), so memory stays at ~16 bytes per row whatever the file size.
+(line, column, value, reason), counted per kind. Duplicate keys across the whole file are found at the end from
+a compact int64 key per valid row (exact, not hashed: area position, period, sex, age band and category ids
+packed into 63 bits), so memory stays at ~16 bytes per row whatever the file size.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from indicators.formulas import REASON as FORMULA, formula_mask
+
 from .codes import SEX_CODE_INDEX, normalize_age_band, normalize_sex, parse_numbers, parse_periods
+from .readers import FileFormatError
 
 MIN_PERIOD = 1900
-_BITS_AREA, _BITS_PERIOD, _BITS_SEX, _BITS_AGE, _BITS_CATEGORY = 20, 9, 2, 12, 20
+MAX_KEY_BITS = 63
+_BITS_PERIOD, _BITS_SEX = 9, 2
+# Every canonical band of ages 0-120 fits: "all", 121 single ages, 121 open bands, 7,260 bands a-b (7,503).
+_BITS_AGE = 13
 CODE_LENGTH = {"department": 2, "commune": 5, "region": 2}
+CATEGORY_MAX_CHARS = 64
+_PLURAL = {"category": "categories", "age_band": "age bands"}
+REPORT_CELL_CHARS = 200
+# Control characters (NUL cannot be stored in PostgreSQL text or JSON) and lone surrogates, shown as U+FFFD.
+_UNPRINTABLE = "[\x00-\x1f\x7f-\x9f\ud800-\udfff]"
+_UNPRINTABLE_RE = re.compile(_UNPRINTABLE)
+
+
+def area_bits(area_count: int) -> int:
+    return max(1, (max(area_count, 1) - 1).bit_length())
+
+
+def category_bits(area_count: int) -> int:
+    """Bits of the duplicate key left for category ids once areas, period, sex and age band have theirs:
+    23 bits (8.4 M distinct categories) for the 35,000 communes, more for coarser levels."""
+    return MAX_KEY_BITS - area_bits(area_count) - _BITS_PERIOD - _BITS_SEX - _BITS_AGE
+
+
+def report_text(text: str, limit: int = REPORT_CELL_CHARS) -> str:
+    """A cell or message as stored in a report: control characters replaced, cut at ``limit`` characters."""
+    text = _UNPRINTABLE_RE.sub("\ufffd", str(text))
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _report_texts(values: pd.Series) -> np.ndarray:
+    text = values.astype(object).where(values.notna(), "").astype(str).str.replace(_UNPRINTABLE, "\ufffd", regex=True)
+    text = text.where(text.str.len() <= REPORT_CELL_CHARS, text.str.slice(0, REPORT_CELL_CHARS) + "…")
+    return text.to_numpy(dtype=object)
 
 
 def max_period() -> int:
@@ -50,18 +85,24 @@ class AreaTable:
         )
 
 
+class TooManyCodes(Exception):
+    def __init__(self, value, capacity: int):
+        super().__init__(f"more than {capacity:,} distinct values")
+        self.value, self.capacity = value, capacity
+
+
 class Vocabulary:
     """Stable small integer ids for age bands and categories across chunks (few distinct values)."""
 
-    def __init__(self, bits: int):
+    def __init__(self, capacity: int):
         self.ids: dict[str, int] = {}
-        self.limit = 1 << bits
+        self.capacity = capacity
 
     def encode(self, values: pd.Series) -> np.ndarray:
         for value in pd.unique(values):
             if value not in self.ids:
-                if len(self.ids) + 1 >= self.limit:
-                    raise OverflowError(f"more than {self.limit - 1} distinct values")
+                if len(self.ids) >= self.capacity:
+                    raise TooManyCodes(value, self.capacity)
                 self.ids[value] = len(self.ids)
         return values.map(self.ids).to_numpy(dtype="int64")
 
@@ -74,39 +115,53 @@ class Vocabulary:
 
 
 class ErrorLog:
-    """Collects report entries; keeps the first ``limit`` in memory and counts all of them."""
+    """Collects report entries: keeps the first ``limit`` in memory, counts all of them, per kind too.
+
+    A decisive error (the file cannot be read further, a column is missing) is always kept and listed first,
+    however many errors came before it: it explains why the rest of the file was not checked.
+    """
 
     def __init__(self, limit: int = 10_000):
         self.limit, self.count, self.frames, self.kept = limit, 0, [], 0
+        self.kinds: dict[str, int] = {}
+        self.decisive: list[dict] = []
 
-    def add(self, lines: pd.Series, column: str, values: pd.Series, reason) -> None:
+    def add(self, lines: pd.Series, column: str, values: pd.Series, reason, kind=None) -> None:
+        """``reason`` and ``kind`` (default: the reason) are one text or one per line."""
         if not len(lines):
             return
         self.count += len(lines)
+        kind = reason if kind is None else kind
+        counts = {kind: len(lines)} if isinstance(kind, str) else pd.Series(kind).value_counts().to_dict()
+        for name, number in counts.items():
+            self.kinds[name] = self.kinds.get(name, 0) + int(number)
         room = self.limit - self.kept
         if room <= 0:
             return
         reasons = reason if isinstance(reason, pd.Series) else pd.Series(reason, index=lines.index)
         frame = pd.DataFrame({
             "line": lines.to_numpy()[:room], "column": column,
-            "value": values.fillna("").astype(str).to_numpy()[:room], "reason": reasons.to_numpy()[:room],
+            "value": _report_texts(pd.Series(values.to_numpy()[:room])), "reason": reasons.to_numpy()[:room],
         })
         self.frames.append(frame)
         self.kept += len(frame)
 
-    def add_one(self, error: dict) -> None:
-        self.add(pd.Series([error["line"]]), error["column"], pd.Series([error["value"]]), error["reason"])
+    def add_decisive(self, error: dict, kind: str) -> None:
+        self.count += 1
+        self.kinds[kind] = self.kinds.get(kind, 0) + 1
+        self.decisive.append({"line": int(error["line"]), "column": report_text(error["column"]),
+                              "value": report_text(error["value"]), "reason": report_text(error["reason"], 1000)})
 
     def report(self) -> dict:
+        errors = list(self.decisive)
         if self.frames:
             frame = pd.concat(self.frames, ignore_index=True).sort_values(["line", "column"], kind="stable")
-            errors = [
+            errors += [
                 {"line": int(line), "column": column, "value": value, "reason": reason}
                 for line, column, value, reason in frame.itertuples(index=False, name=None)
             ]
-        else:
-            errors = []
-        return {"errors": errors, "error_count": self.count, "truncated": self.count > len(errors)}
+        return {"errors": errors, "error_count": self.count, "truncated": self.count > len(errors),
+                "counts_by_kind": dict(self.kinds)}
 
 
 def _factorize(raw: pd.Series) -> tuple[np.ndarray, pd.Series]:
@@ -132,6 +187,12 @@ def _plain_numbers(raw: pd.Series) -> np.ndarray:
     return pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64", na_value=np.nan, copy=True)
 
 
+def _category_name(texts: pd.Series) -> pd.Series:
+    """Categories are free text, stored as written (stripped); NaN where too long for the column."""
+    names = texts.str.strip()
+    return names.where(names.str.len() <= CATEGORY_MAX_CHARS)
+
+
 def _take(per_unique: pd.Series, codes: np.ndarray) -> np.ndarray:
     return per_unique.to_numpy(dtype="float64", na_value=np.nan)[codes]
 
@@ -141,7 +202,8 @@ class Validator:
 
     def __init__(self, areas: AreaTable, errors: ErrorLog):
         self.areas, self.errors = areas, errors
-        self.ages, self.categories = Vocabulary(_BITS_AGE), Vocabulary(_BITS_CATEGORY)
+        self.bits_area, self.bits_category = area_bits(len(areas.codes)), category_bits(len(areas.codes))
+        self.ages, self.categories = Vocabulary(1 << _BITS_AGE), Vocabulary(1 << self.bits_category)
         self.keys: list[np.ndarray] = []
         self.key_lines: list[np.ndarray] = []
         self.periods: set[int] = set()
@@ -152,7 +214,8 @@ class Validator:
 
         Codes have few distinct values, so each code column is factorised and checked on its unique values
         only, then mapped back onto the rows with a numpy take; values get a C-level parse first and the
-        decimal-comma/thousands fallback only where that failed.
+        decimal-comma/thousands fallback only where that failed. Raises FileFormatError when a column holds
+        more distinct codes than the key can number.
         """
         self.rows += len(frame)
         if "category" not in frame:
@@ -161,19 +224,11 @@ class Validator:
         lines = lines.to_numpy(dtype="int64")
         position = self._areas(frame["area_code"], lines, bad)
         period = self._periods(frame["period"], lines, bad)
-        codes, uniques = _factorize(frame["sex"])
-        sex = _take(normalize_sex(uniques.fillna("")).map(SEX_CODE_INDEX), codes)
-        self._flag(np.isnan(sex), lines, "sex", frame["sex"], "unknown sex (expected M/F/T, H, 1/2/0, hommes...)", bad)
-        codes, uniques = _factorize(frame["age_band"])
-        bands = normalize_age_band(uniques.fillna(""))
-        age = _take(pd.Series(self.ages.encode_optional(bands), index=bands.index), codes)
-        self._flag(np.isnan(age), lines, "age_band", frame["age_band"],
-                   "unknown age band (expected all, 0, 1-4, 85-89, 95+...)", bad)
-        codes, uniques = _factorize(frame["category"])
-        names = uniques.fillna("").astype(str).str.strip()
-        too_long = names.str.len() > 64
-        category = _take(pd.Series(self.categories.encode_optional(names.where(~too_long)), index=names.index), codes)
-        self._flag(np.isnan(category), lines, "category", frame["category"], "category longer than 64 characters", bad)
+        sex = self._sexes(frame["sex"], lines, bad)
+        age = self._codes(frame["age_band"], lines, bad, self.ages, normalize_age_band,
+                          "unknown age band (expected all, 0, 1-4, 85-89, 95+...)", "unknown age band")
+        category = self._codes(frame["category"], lines, bad, self.categories, _category_name,
+                               f"category longer than {CATEGORY_MAX_CHARS} characters")
         value = self._values(frame["value"], lines, bad)
         good = ~bad
         clean = pd.DataFrame({
@@ -196,15 +251,52 @@ class Validator:
             "category": {index: name for name, index in self.categories.ids.items()},
         }
 
-    def _flag(self, mask: np.ndarray, lines: np.ndarray, column, values: pd.Series, reason, bad) -> None:
+    def _flag(self, mask: np.ndarray, lines: np.ndarray, column, values: pd.Series, reason, bad, kind=None) -> None:
         if mask.any():
             reasons = reason if isinstance(reason, str) else pd.Series(reason[mask])
-            self.errors.add(pd.Series(lines[mask]), column, pd.Series(values.to_numpy()[mask]), reasons)
+            kinds = kind if kind is None or isinstance(kind, str) else kind[mask]
+            self.errors.add(pd.Series(lines[mask]), column, pd.Series(values.to_numpy()[mask]), reasons, kinds)
             bad |= mask
+
+    def _formulas(self, texts: pd.Series, row_codes, lines, column, raw, bad) -> np.ndarray:
+        """Rows whose cell a spreadsheet would run as a formula (docs/adr/0012): reported, and left out of
+        the column's other checks. ``texts``: the stripped distinct values."""
+        rows = formula_mask(texts)[row_codes]
+        self._flag(rows, lines, column, raw, FORMULA, bad)
+        return rows
+
+    def _sexes(self, raw: pd.Series, lines, bad) -> np.ndarray:
+        codes, uniques = _factorize(raw)
+        formula = self._formulas(uniques.fillna("").astype(str).str.strip(), codes, lines, "sex", raw, bad)
+        sex = _take(normalize_sex(uniques.fillna("")).map(SEX_CODE_INDEX), codes)
+        self._flag(np.isnan(sex) & ~formula, lines, "sex", raw, "unknown sex (expected M/F/T, H, 1/2/0, hommes...)",
+                   bad, "unknown sex")
+        return sex
+
+    def _codes(self, raw: pd.Series, lines, bad, vocabulary: Vocabulary, normalize, reason, kind=None) -> np.ndarray:
+        """Ids of an age band or category column (NaN where invalid), checked on the distinct values."""
+        codes, uniques = _factorize(raw)
+        texts = uniques.fillna("").astype(str).str.strip()
+        formula = self._formulas(texts, codes, lines, raw.name, raw, bad)
+        canonical = normalize(uniques.fillna("").astype(str)).where(~formula_mask(texts))
+        try:
+            ids = vocabulary.encode_optional(canonical)
+        except TooManyCodes as exc:
+            first = int(np.argmax(codes == int(np.flatnonzero((canonical == exc.value).to_numpy())[0])))
+            what = _PLURAL[raw.name]
+            raise FileFormatError(
+                int(lines[first]), raw.name, str(raw.iloc[first]),
+                f"more than {exc.capacity:,} distinct {what}: the import cannot hold more (the rest was not checked)",
+                kind=f"too many distinct {what}",
+            ) from exc
+        result = _take(pd.Series(ids, index=canonical.index), codes)
+        self._flag(np.isnan(result) & ~formula, lines, raw.name, raw, reason, bad, kind)
+        return result
 
     def _areas(self, raw: pd.Series, lines, bad) -> np.ndarray:
         row_codes, uniques = _factorize(raw)
         codes = uniques.fillna("").astype(str).str.strip()
+        formula = self._formulas(codes, row_codes, lines, "area_code", raw, bad)
         width = CODE_LENGTH.get(self.areas.level)
         if width:
             # Spreadsheets drop leading zeros ("1" for "01", "1004" for "01004"): restore them.
@@ -216,20 +308,26 @@ class Validator:
             codes = codes.where(~use_alias, resolved)
         found = self.areas.codes.get_indexer(codes)
         other = codes.map(self.areas.other_levels).astype(object)
-        reasons = pd.Series(f"unknown {self.areas.level} code", index=codes.index).where(
-            other.isna(), "area code of level " + other.fillna("").astype(str) + ", dataset level is " + self.areas.level
+        unknown = f"unknown {self.areas.level} code"
+        known_elsewhere = other.notna() & (codes != "")
+        reasons = pd.Series(unknown, index=codes.index).where(
+            ~known_elsewhere, "area code of level " + other.fillna("").astype(str) + ", dataset level is " + self.areas.level
         ).where(codes != "", "missing area code")
+        kinds = reasons.where(~known_elsewhere, "area code of another level")
         position = found[row_codes]
-        self._flag(position < 0, lines, "area_code", raw, reasons.to_numpy()[row_codes], bad)
+        self._flag((position < 0) & ~formula, lines, "area_code", raw, reasons.to_numpy()[row_codes], bad,
+                   kinds.to_numpy()[row_codes])
         return position
 
     def _periods(self, raw: pd.Series, lines, bad) -> np.ndarray:
         codes, uniques = _factorize(raw)
         period = _take(parse_periods(uniques.fillna("").astype(str)), codes)
-        self._flag(np.isnan(period), lines, "period", raw, "period is not a year (YYYY)", bad)
+        self._flag(np.isnan(period), lines, "period", raw, "period is not a year (YYYY)", bad,
+                   "period is not a year")
         with np.errstate(invalid="ignore"):
             out = ~np.isnan(period) & ((period < MIN_PERIOD) | (period > max_period()))
-        self._flag(out, lines, "period", raw, f"period out of range {MIN_PERIOD}-{max_period()}", bad)
+        self._flag(out, lines, "period", raw, f"period out of range {MIN_PERIOD}-{max_period()}", bad,
+                   "period out of range")
         return period
 
     def _values(self, raw: pd.Series, lines, bad) -> np.ndarray:
@@ -244,7 +342,8 @@ class Validator:
             amb = np.zeros(len(raw), dtype=bool)
             amb[retry] = ambiguous.to_numpy() & ~missing[retry]
             self._flag(amb, lines, "value", raw,
-                       "ambiguous number (both '.' and ',' or several ','): write 1234.5 or 1234,5", bad)
+                       "ambiguous number (both '.' and ',' or several ','): write 1234.5 or 1234,5", bad,
+                       "ambiguous number")
             value[retry] = parsed.to_numpy()
             self._flag(np.isnan(value) & ~missing & ~amb, lines, "value", raw, "value is not a number", bad)
         infinite = np.isinf(value)
@@ -258,7 +357,7 @@ class Validator:
         key = (key << _BITS_PERIOD) | (clean["period"].to_numpy(dtype="int64") - MIN_PERIOD)
         key = (key << _BITS_SEX) | clean["sex_id"].to_numpy(dtype="int64")
         key = (key << _BITS_AGE) | clean["age_id"].to_numpy(dtype="int64")
-        key = (key << _BITS_CATEGORY) | clean["category_id"].to_numpy(dtype="int64")
+        key = (key << self.bits_category) | clean["category_id"].to_numpy(dtype="int64")
         self.keys.append(key)
         self.key_lines.append(lines.astype("int64"))
 
@@ -277,13 +376,14 @@ class Validator:
         first = order[np.searchsorted(sorted_keys, sorted_keys[repeat], side="left")]
         dup_lines = pd.Series(lines[order[repeat]])
         reasons = "duplicate key (area, period, sex, age_band, category) of line " + pd.Series(lines[first]).astype(str)
-        self.errors.add(dup_lines, "area_code", self.describe_keys(sorted_keys[repeat]), reasons)
+        self.errors.add(dup_lines, "area_code", self.describe_keys(sorted_keys[repeat]), reasons,
+                        "duplicate key")
 
     def describe_keys(self, keys: np.ndarray) -> pd.Series:
         """"29019|2019|M|0-4|" for each packed key (the value column of a duplicate-key report line)."""
         mask = lambda bits: (1 << bits) - 1  # noqa: E731
-        category = keys & mask(_BITS_CATEGORY)
-        keys = keys >> _BITS_CATEGORY
+        category = keys & mask(self.bits_category)
+        keys = keys >> self.bits_category
         age = keys & mask(_BITS_AGE)
         keys = keys >> _BITS_AGE
         sex = keys & mask(_BITS_SEX)

@@ -1,5 +1,6 @@
 """Dataset writes: create a dataset, import a long-format file into it (admin uploads: services/uploads.py)."""
 
+import csv
 import re
 import sys
 import time
@@ -12,8 +13,8 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from geo.models import Area, CommuneAlias
-from indicators.importing.readers import DEFAULT_CHUNK_ROWS, FileFormatError, is_xlsx, iter_chunks
-from indicators.importing.validation import AreaTable, ErrorLog, Validator
+from indicators.importing.readers import UNREADABLE, DEFAULT_CHUNK_ROWS, FileFormatError, is_xlsx, iter_chunks
+from indicators.importing.validation import AreaTable, ErrorLog, Validator, report_text
 from indicators.importing.writers import ObservationWriter, WriteFailed, observation_writer
 from indicators.models import Dataset, Upload
 
@@ -51,11 +52,13 @@ class InvalidFile(Exception):
     """Passed to the writer to abandon its stream once the file is known to be invalid."""
 
 
-def _validate_into(chunks, validator: Validator, writer: ObservationWriter, errors: ErrorLog) -> WriteFailed | None:
+def _validate_into(chunks, validator: Validator, writer: ObservationWriter, errors: ErrorLog,
+                   name: str) -> WriteFailed | None:
     """One streaming pass: validate each chunk; write it only while the file is still clean so far.
 
     After the first bad row (or a write the database refused) writing stops but validation goes on, so the
-    report lists every bad row of the file. Returns the database's refusal, if any.
+    report lists every bad row of the file; a file that cannot be read further ends the pass with one
+    decisive report line. Returns the database's refusal, if any.
     """
     refused = None
     try:
@@ -69,16 +72,21 @@ def _validate_into(chunks, validator: Validator, writer: ObservationWriter, erro
             elif errors.count:
                 writer.close(InvalidFile())
     except FileFormatError as exc:
-        errors.add_one(exc.error)
+        error = dict(exc.error)
+        if exc.kind == UNREADABLE:
+            error["reason"] = f"{UNREADABLE} {name}: {error['reason']}"
+        errors.add_decisive(error, exc.kind)
         return refused
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, UnicodeDecodeError) as exc:
         match = _PARSER_LINE.search(str(exc))
         line = int(match.group(1)) if match else 0
-        errors.add_one({"line": line, "column": "", "value": "", "reason": f"unreadable file: {exc}"})
+        errors.add_decisive({"line": line, "column": "", "value": "", "reason": f"{UNREADABLE} {name}: {exc}"},
+                            UNREADABLE)
         return refused
     validator.check_duplicates()
     if validator.rows == 0 and errors.count == 0:
-        errors.add_one({"line": 2, "column": "", "value": "", "reason": "the file holds no data rows"})
+        errors.add_decisive({"line": 2, "column": "", "value": "", "reason": "the file holds no data rows"},
+                            "no data rows")
     return refused
 
 
@@ -95,17 +103,22 @@ def dataset_import(
     """Validate the whole file and atomically replace the dataset's observations for the file's periods.
 
     Rows are streamed into the table inside one transaction while the file is validated; any bad row rolls
-    that transaction back, so nothing of an invalid file is ever visible or kept. ``on_progress(done, total)``
-    is called as the file is read (bytes of a CSV; rows of an XLSX, whose total is None).
+    that transaction back, so nothing of an invalid file is ever visible or kept. A file that cannot be
+    opened fails the upload with a one-line report. ``on_progress(done, total)`` is called as the file is
+    read (bytes of a CSV; rows of an XLSX, whose total is None).
     """
     path = Path(path)
-    total = None if is_xlsx(path) else path.stat().st_size
+    name = Path(upload.original_name).name if upload is not None and upload.original_name else path.name
+    try:
+        total = None if is_xlsx(path) else path.stat().st_size
+    except OSError as exc:
+        return _unopenable(upload, name, exc)
     unit = "rows" if total is None else "B"
-    bar = tqdm(total=total, unit=unit, unit_scale=True, file=sys.stderr, disable=not progress, desc=path.name)
+    bar = tqdm(total=total, unit=unit, unit_scale=True, file=sys.stderr, disable=not progress, desc=name)
     meter = bar if on_progress is None else _ProgressTee(bar, total, on_progress)
     try:
         return dataset_import_chunks(dataset, iter_chunks(path, chunk_rows, meter), upload=upload,
-                                     report_limit=report_limit)
+                                     report_limit=report_limit, name=name)
     finally:
         bar.close()
 
@@ -122,18 +135,34 @@ class _ProgressTee:
         self._callback(self._done, self._total)
 
 
+def _unopenable(upload: Upload | None, name: str, exc: OSError) -> ImportResult:
+    if isinstance(exc, FileNotFoundError):
+        kind, reason = "file not found", f"file not found: {name}"
+    else:
+        kind, reason = "cannot read file", f"cannot read {name}: {exc.strerror or exc}"
+    report = {"errors": [{"line": 0, "column": "", "value": "", "reason": report_text(reason, 1000)}],
+              "error_count": 1, "truncated": False, "counts_by_kind": {kind: 1}, "file": report_text(name)}
+    result = ImportResult(ok=False, report=report)
+    _finish(upload, Upload.Status.FAILED, result)
+    return result
+
+
 def dataset_import_chunks(dataset: Dataset, chunks, *, upload: Upload | None = None,
-                          report_limit: int = REPORT_LIMIT) -> ImportResult:
-    """The same validation and atomic replacement for long-format chunks produced in memory."""
+                          report_limit: int = REPORT_LIMIT, name: str = "") -> ImportResult:
+    """The same validation and atomic replacement for long-format chunks produced in memory.
+
+    ``name``: the file's name, for the report (``file``) and its unreadable-file messages.
+    """
     errors = ErrorLog(report_limit)
     validator = Validator(area_table_for(dataset.level), errors)
+    source = {"file": report_text(name)} if name else {}
     _set_status(upload, Upload.Status.VALIDATING)
     try:
         started = time.perf_counter()
         with transaction.atomic():
             writer = _locked_writer(dataset, upload, validator)
             try:
-                refused = _validate_into(chunks, validator, writer, errors)
+                refused = _validate_into(chunks, validator, writer, errors, name or "(in memory)")
                 streamed = time.perf_counter()
                 if errors.count:
                     writer.close(InvalidFile())
@@ -147,19 +176,19 @@ def dataset_import_chunks(dataset: Dataset, chunks, *, upload: Upload | None = N
                 raise
         committed = time.perf_counter()
         if errors.count:
-            result = ImportResult(ok=False, report=errors.report(), rows=validator.rows)
+            result = ImportResult(ok=False, report={**errors.report(), **source}, rows=validator.rows)
             _finish(upload, Upload.Status.INVALID, result)
             return result
         periods = sorted(validator.periods)
         timings = {"stream_s": round(streamed - started, 3), "finish_and_commit_s": round(committed - streamed, 3)}
-        report = {**errors.report(), "rows": writer.rows, "replaced": writer.deleted, "periods": periods,
+        report = {**errors.report(), **source, "rows": writer.rows, "replaced": writer.deleted, "periods": periods,
                   "timings": timings}
         result = ImportResult(ok=True, report=report, rows=writer.rows, deleted=writer.deleted, periods=periods)
         _finish(upload, Upload.Status.IMPORTED, result)
         return result
     except Exception as exc:
-        failure = {"errors": [{"line": 0, "column": "", "value": "", "reason": f"import failed: {exc}"}],
-                   "error_count": 1, "truncated": False}
+        failure = {"errors": [{"line": 0, "column": "", "value": "", "reason": report_text(f"import failed: {exc}", 1000)}],
+                   "error_count": 1, "truncated": False, "counts_by_kind": {"import failed": 1}, **source}
         _finish(upload, Upload.Status.FAILED, ImportResult(ok=False, report=failure))
         raise
 
