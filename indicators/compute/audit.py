@@ -236,8 +236,9 @@ def _component_bounds(block, a_eq, b_eq, lower, upper, obj_rows, exact, threshol
             seen_low, seen_high = np.minimum(seen_low, low), np.maximum(seen_high, high)
     certified = seen_high - seen_low >= threshold - TOLERANCE
     if solutions and not certified.all():
+        a_csc = a_eq.tocsc()
         for k in np.flatnonzero(~certified):
-            low, high = _local_certificate(block[k].toarray().ravel(), a_eq, b_eq, center)
+            low, high = _local_certificate(block[k].toarray().ravel(), a_eq, a_csc, b_eq, center)
             seen_low[k], seen_high[k] = min(seen_low[k], low), max(seen_high[k], high)
         certified = seen_high - seen_low >= threshold - TOLERANCE
     lower[obj_rows[certified]] = seen_low[certified]
@@ -298,9 +299,8 @@ def _twin_certificates(block, a_eq, center: np.ndarray):
     return low, low + np.asarray(weighted.sum(axis=1)).ravel()
 
 
-def _local_certificate(c: np.ndarray, a_eq, b_eq, center: np.ndarray) -> tuple[float, float]:
+def _local_certificate(c: np.ndarray, a_eq, a_csc, b_eq, center: np.ndarray) -> tuple[float, float]:
     """Step 4: min and max of c @ v with only the cell's neighbourhood free (the rest held at ``center``)."""
-    a_csc = a_eq.tocsc()
     own = np.flatnonzero(c)
     rows = np.unique(a_csc[:, own].indices)
     small = rows[np.diff(a_eq.indptr)[rows] <= LOCAL_ROW_LIMIT]
