@@ -28,6 +28,7 @@ BASE_SEXES = {"M": ("M",), "F": ("F",), "T": ("M", "F")}
 TOLERANCE = 1e-6
 SEED = 20_261_202
 MAX_PEELING_ROUNDS = 50
+LOCAL_ROW_LIMIT = 2_000
 SHORTCUT_ROUNDS = 4
 # Stop the shortcut rounds once a round certifies fewer than this share of the cells still open.
 SHORTCUT_MIN_GAIN = 0.05
@@ -98,8 +99,9 @@ def feasible_intervals(cells: pd.DataFrame, sources: pd.DataFrame, threshold: fl
         return AuditResult(empty, threshold, [])
     split_sexes = bool(cells["sex"].isin(["M", "F"]).any())
     terms = _cell_terms(cells, sources, split_sexes)
-    var_codes, _ = pd.factorize(pd.MultiIndex.from_frame(terms[["source", "year", "base_sex"]]))
+    var_codes, var_keys = pd.factorize(pd.MultiIndex.from_frame(terms[["source", "year", "base_sex"]]))
     n_vars = int(var_codes.max()) + 1
+    partner = _sex_partners(pd.DataFrame(list(var_keys), columns=["source", "year", "base_sex"]))
     matrix = sparse.csr_matrix((np.ones(len(terms)), (terms["cell"].to_numpy(), var_codes)),
                                shape=(len(cells), n_vars))
     known = ~withheld
@@ -111,8 +113,10 @@ def feasible_intervals(cells: pd.DataFrame, sources: pd.DataFrame, threshold: fl
     reduced_values = known_values - known_matrix[:, is_fixed] @ fixed_value[is_fixed]
     objectives = matrix[withheld]
     offsets = objectives[:, is_fixed] @ fixed_value[is_fixed]
+    local = np.full(n_vars + 1, -1)
+    local[free] = np.arange(len(free))
     lower, upper, exact, inconsistent = _solve(reduced_known.tocsr(), reduced_values, objectives[:, free].tocsr(),
-                                               threshold)
+                                               threshold, local[partner[free]])
     keep = ["area_id", "period", "sex"] + (["suppressed"] if "suppressed" in cells else [])
     out = cells.loc[withheld, keep].reset_index(drop=True)
     out["lower"] = lower + offsets
@@ -121,6 +125,16 @@ def feasible_intervals(cells: pd.DataFrame, sources: pd.DataFrame, threshold: fl
     out["exact"] = exact
     out["protected"] = out["width"] >= threshold - TOLERANCE
     return AuditResult(out, threshold, inconsistent)
+
+
+def _sex_partners(keys: pd.DataFrame) -> np.ndarray:
+    """For each base cell, the base cell of the other sex for the same area and year (-1: none)."""
+    keys = keys.reset_index(names="var")
+    other = keys.assign(base_sex=keys["base_sex"].map({"M": "F", "F": "M"})).dropna(subset=["base_sex"])
+    found = other.merge(keys, on=["source", "year", "base_sex"], suffixes=("", "_partner"))
+    partner = np.full(len(keys), -1)
+    partner[found["var"].to_numpy()] = found["var_partner"].to_numpy()
+    return partner
 
 
 def _fixed_variables(known: sparse.csr_matrix, values: np.ndarray, n_vars: int):
@@ -145,7 +159,8 @@ def _fixed_variables(known: sparse.csr_matrix, values: np.ndarray, n_vars: int):
     return fixed_value, is_fixed
 
 
-def _solve(known: sparse.csr_matrix, values: np.ndarray, objectives: sparse.csr_matrix, threshold: float):
+def _solve(known: sparse.csr_matrix, values: np.ndarray, objectives: sparse.csr_matrix, threshold: float,
+           partner: np.ndarray):
     """Bounds of each objective row over {known @ v = values, v >= 0}, one component at a time.
 
     ``exact`` marks the rows whose bounds are the true minimum and maximum; the others hold a sub-interval
@@ -180,42 +195,55 @@ def _solve(known: sparse.csr_matrix, values: np.ndarray, objectives: sparse.csr_
         a_eq = known[known_rows][:, var_idx]
         b_eq = values[known_rows]
         block = objectives[obj_rows][:, var_idx].tocsr()
-        if not _component_bounds(block, a_eq, b_eq, lower, upper, obj_rows, exact, threshold):
+        to_local = np.full(n_vars + 1, -1)
+        to_local[var_idx] = np.arange(len(var_idx))
+        pairs = to_local[partner[var_idx]]
+        if not _component_bounds(block, a_eq, b_eq, lower, upper, obj_rows, exact, threshold, pairs):
             inconsistent.append(f"component {label}: no non-negative solution")
     return lower, upper, exact, inconsistent
 
 
-def _component_bounds(block, a_eq, b_eq, lower, upper, obj_rows, exact, threshold) -> bool:
+def _component_bounds(block, a_eq, b_eq, lower, upper, obj_rows, exact, threshold, pairs) -> bool:
     """Fill lower/upper for one component's withheld cells; False when the published counts contradict.
 
-    Shortcut first: minimise, then maximise, a random positive combination of the withheld cells still
-    open (the plain sum is often fixed by the published totals, so both ends would be one vertex). Both
-    solutions are feasible, so each cell's true interval contains the two values it takes in them; a cell
-    they already set ``threshold`` apart is protected without programs of its own (with thousands of
-    withheld communes in one component this saves most of the 2 x n programs). The others get their
-    exact minimum and maximum. The shortcut only ever proves protection, so the verdict does not depend
-    on the random weights (seeded anyway, for repeatable intervals).
+    Every feasible point an attacker cannot rule out widens a cell's known sub-interval of its true
+    interval (which is convex), so cheap certificates come first and prove most cells protected:
+    1. vertices minimising and maximising random positive combinations of the withheld cells (the plain
+       sum is often fixed by the published totals, so both ends would be one vertex);
+    2. *twin moves* from their average: base cells that sit in exactly the same published counts can trade
+       mass freely (two withheld communes of one department and one EPCI), so a cell can take anything from
+       the mass it cannot shed to all its twins' mass;
+    3. *sex swaps* from the same point: where a commune's men and women are withheld but its total is
+       published, men can gain what women lose if another such commune in the same counts does the reverse.
+    4. *local programs*: every base cell outside the cell's neighbourhood (the base cells sharing a count
+       of at most LOCAL_ROW_LIMIT terms with it: its department, its EPCI...) held at that point, the
+       cell's minimum and maximum over the neighbourhood alone; a few hundred unknowns, not the whole country.
+    Cells still under ``threshold`` get exact programs (their minimum and maximum). Certificates only ever
+    prove protection, so the verdict does not depend on the random weights (seeded anyway).
     """
-    rng = np.random.default_rng(SEED)
-    open_cells = np.ones(len(obj_rows), dtype=bool)
-    for _ in range(SHORTCUT_ROUNDS if a_eq.shape[0] else 0):
-        weights = np.zeros(len(obj_rows))
-        weights[open_cells] = rng.uniform(0.5, 1.5, open_cells.sum())
-        direction = weights @ block
-        low_solution = _solution(direction, a_eq, b_eq)
-        if low_solution is None:  # a non-negative direction is bounded below: the counts contradict
-            return False
-        high_solution = _solution(-direction, a_eq, b_eq)
-        if high_solution is None:  # unbounded above: leave it to the exact programs
-            break
-        seen = np.sort(np.stack([block @ low_solution, block @ high_solution]), axis=0)
-        certified = open_cells & (seen[1] - seen[0] >= threshold - TOLERANCE)
-        lower[obj_rows[certified]] = seen[0][certified]
-        upper[obj_rows[certified]] = seen[1][certified]
-        open_cells &= ~certified
-        if certified.sum() < SHORTCUT_MIN_GAIN * max(open_cells.sum(), 1):
-            break
-    for k in np.flatnonzero(open_cells):
+    if a_eq.shape[0] == 0:  # nothing published constrains these cells: [0, inf)
+        upper[obj_rows] = np.inf
+        exact[obj_rows] = True
+        return True
+    seen_low = np.full(len(obj_rows), np.inf)
+    seen_high = np.full(len(obj_rows), -np.inf)
+    solutions = _vertex_certificates(block, a_eq, b_eq, seen_low, seen_high)
+    if solutions is None:
+        return False
+    if solutions:
+        center = np.mean(solutions, axis=0)
+        for low, high in (_twin_certificates(block, a_eq, center), _swap_certificates(block, a_eq, center, pairs)):
+            seen_low, seen_high = np.minimum(seen_low, low), np.maximum(seen_high, high)
+    certified = seen_high - seen_low >= threshold - TOLERANCE
+    if solutions and not certified.all():
+        a_csc = a_eq.tocsc()
+        for k in np.flatnonzero(~certified):
+            low, high = _local_certificate(block[k].toarray().ravel(), a_eq, a_csc, b_eq, center)
+            seen_low[k], seen_high[k] = min(seen_low[k], low), max(seen_high[k], high)
+        certified = seen_high - seen_low >= threshold - TOLERANCE
+    lower[obj_rows[certified]] = seen_low[certified]
+    upper[obj_rows[certified]] = seen_high[certified]
+    for k in np.flatnonzero(~certified):
         c = block[k].toarray().ravel()
         i = obj_rows[k]
         low = _optimum(c, a_eq, b_eq)
@@ -226,6 +254,103 @@ def _component_bounds(block, a_eq, b_eq, lower, upper, obj_rows, exact, threshol
         upper[i] = np.inf if high == -np.inf else -high
         exact[i] = True
     return True
+
+
+def _vertex_certificates(block, a_eq, b_eq, seen_low, seen_high) -> list | None:
+    """Shortcut rounds of step 1; the feasible solutions found (None: the counts contradict)."""
+    rng = np.random.default_rng(SEED)
+    solutions = []
+    for _ in range(SHORTCUT_ROUNDS):
+        direction = rng.uniform(0.5, 1.5, block.shape[0]) @ block
+        low_solution = _solution(direction, a_eq, b_eq)
+        if low_solution is None:  # a non-negative direction is bounded below: the counts contradict
+            return None
+        high_solution = _solution(-direction, a_eq, b_eq)
+        found = [low_solution] + ([high_solution] if high_solution is not None else [])
+        before = seen_high - seen_low
+        for solution in found:
+            values = block @ solution
+            np.minimum(seen_low, values, out=seen_low)
+            np.maximum(seen_high, values, out=seen_high)
+        solutions += found
+        gained = (seen_high - seen_low) - np.nan_to_num(before, neginf=0.0, posinf=0.0)
+        if high_solution is None or (gained > TOLERANCE).mean() < SHORTCUT_MIN_GAIN:
+            break
+    return solutions
+
+
+def _twin_certificates(block, a_eq, center: np.ndarray):
+    """Step 2: bounds of each cell reachable from ``center`` by moving mass between twin base cells."""
+    # Columns with the same rows (all coefficients are 1) have the same random projection.
+    rng = np.random.default_rng(SEED + 1)
+    signature = np.stack([rng.random(a_eq.shape[0]) @ a_eq, rng.random(a_eq.shape[0]) @ a_eq], axis=1)
+    groups, _ = pd.factorize(pd.MultiIndex.from_arrays([signature[:, 0].round(9), signature[:, 1].round(9)]))
+    n_groups = int(groups.max()) + 1
+    member = sparse.csr_matrix((np.ones(len(groups)), (np.arange(len(groups)), groups)),
+                               shape=(len(groups), n_groups))
+    size = np.asarray(member.sum(axis=0)).ravel()
+    mass = member.T @ np.clip(center, 0, None)
+    inside = (block @ member).tocsr()  # cells x groups: how many of the group's base cells the cell holds
+    whole = inside.data >= size[inside.indices] - 0.5
+    weighted = inside.copy()
+    weighted.data = mass[inside.indices] * whole
+    low = np.asarray(weighted.sum(axis=1)).ravel()
+    weighted.data = mass[inside.indices] * ~whole
+    return low, low + np.asarray(weighted.sum(axis=1)).ravel()
+
+
+def _local_certificate(c: np.ndarray, a_eq, a_csc, b_eq, center: np.ndarray) -> tuple[float, float]:
+    """Step 4: min and max of c @ v with only the cell's neighbourhood free (the rest held at ``center``)."""
+    own = np.flatnonzero(c)
+    rows = np.unique(a_csc[:, own].indices)
+    small = rows[np.diff(a_eq.indptr)[rows] <= LOCAL_ROW_LIMIT]
+    hood = np.union1d(own, a_eq[small].indices)
+    touched = np.unique(a_csc[:, hood].indices)
+    a_local = a_eq[touched]
+    outside = np.ones(a_eq.shape[1], dtype=bool)
+    outside[hood] = False
+    b_local = b_eq[touched] - a_local[:, outside] @ center[outside]
+    a_local = a_local[:, hood]
+    fixed = c[outside] @ center[outside]
+    low = _optimum(c[hood], a_local, b_local)
+    high = _optimum(-c[hood], a_local, b_local)
+    if low is None or high is None:  # numerical noise at the center: no certificate
+        value = c @ center
+        return value, value
+    return fixed + low, fixed + (np.inf if high == -np.inf else -high)
+
+
+def _swap_certificates(block, a_eq, center: np.ndarray, pairs: np.ndarray):
+    """Step 3: bounds of single-base-cell cells reachable from ``center`` by men <-> women swaps.
+
+    A pair (men m, women f of one area and year) moves by +d on m and -d on f; pairs whose column
+    differences a_m - a_f are equal compensate each other, so every published count stays the same.
+    """
+    values = block @ center
+    low, high = values.copy(), values.copy()
+    m = np.flatnonzero((pairs >= 0) & (np.arange(len(pairs)) < np.where(pairs >= 0, pairs, -1)))
+    if len(m) < 2:
+        return low, high
+    f = pairs[m]
+    diff = a_eq[:, m] - a_eq[:, f]
+    rng = np.random.default_rng(SEED + 2)
+    signature = np.stack([rng.random(a_eq.shape[0]) @ diff, rng.random(a_eq.shape[0]) @ diff], axis=1)
+    groups, _ = pd.factorize(pd.MultiIndex.from_arrays([signature[:, 0].round(9), signature[:, 1].round(9)]))
+    vm, vf = np.clip(center[m], 0, None), np.clip(center[f], 0, None)
+    sum_m = np.bincount(groups, weights=vm)[groups]
+    sum_f = np.bincount(groups, weights=vf)[groups]
+    up = np.minimum(vf, sum_m - vm)  # m gains d <= its own women and <= the other pairs' men
+    down = np.minimum(vm, sum_f - vf)
+    single = np.diff(block.indptr) == 1
+    var_of_cell = np.where(single, block.indices[np.minimum(block.indptr[:-1], max(len(block.indices) - 1, 0))], -1)
+    gain = np.zeros(len(pairs))
+    loss = np.zeros(len(pairs))
+    gain[m], loss[m] = up, down
+    gain[f], loss[f] = down, up  # women move the other way
+    hit = single & (var_of_cell >= 0)
+    low[hit] -= loss[var_of_cell[hit]]
+    high[hit] += gain[var_of_cell[hit]]
+    return low, high
 
 
 def _solution(c: np.ndarray, a_eq, b_eq) -> np.ndarray | None:
