@@ -10,12 +10,23 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
+_REQUESTED: dict[str, None] = {}  # every name asked for, in order (the docs test checks each is documented)
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+def requested_names() -> list[str]:
+    """The variables the helpers were asked for so far (settings read them all at start-up)."""
+    return list(_REQUESTED)
+
+
+def _get(name: str) -> str | None:
+    _REQUESTED[name] = None
+    return os.environ.get(name)
+
+
 def env_str(name: str, default: str | None = None, *, required: bool = False) -> str | None:
-    value = os.environ.get(name)
+    value = _get(name)
     if value is None or value == "":
         if required:
             raise ImproperlyConfigured(f"Environment variable {name} is required but not set.")
@@ -24,7 +35,7 @@ def env_str(name: str, default: str | None = None, *, required: bool = False) ->
 
 
 def env_bool(name: str, default: bool = False) -> bool:
-    raw = os.environ.get(name)
+    raw = _get(name)
     if raw is None:
         return default
     low = raw.strip().lower()
@@ -38,7 +49,7 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
+    raw = _get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
@@ -61,7 +72,7 @@ def env_float(name: str, default: float, *, minimum: float | None = None) -> flo
 
 
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
-    raw = os.environ.get(name)
+    raw = _get(name)
     if raw is None:
         return list(default or [])
     items = [item.strip() for item in raw.split(",")]

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.db.models import Case, CharField, Count, F, FloatField, IntegerField, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat, NullIf
 
-from geo.models import LEVEL_ORDER, Area, AreaGeometry, CommuneMembership, Detail, Level, TerritorySet
+from geo.models import LEVEL_ORDER, Area, AreaGeometry, CommuneMembership, Detail, Level
 from geo.text import normalize_name
 
 # The levels whose areas can hold another level's areas, and what "above" means for each level.
@@ -179,10 +179,6 @@ def area_detail(level: str, code: str) -> AreaDetail:
         territories = [t for t in territories if t["code"] != f"{area.territory_set.code}:{area.code}"]
     density = area.population / area.area_km2 if area.population is not None and area.area_km2 else None
     return AreaDetail(area=area, density=density, parents=parents, children=children, territories=territories)
-
-
-def territory_set_list() -> QuerySet[TerritorySet]:
-    return TerritorySet.objects.annotate(area_count=Count("areas"))
 
 
 # --- GeoJSON feature collections -------------------------------------------------------------------

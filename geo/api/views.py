@@ -23,6 +23,9 @@ from geo import selectors
 from geo.models import Detail, Level
 
 LEVEL_CHOICES = Level.choices
+POPULATION_HELP = "Legal population (populations légales, COG 2026); null when unknown."
+AREA_KM2_HELP = "Surface in km², measured on the boundaries; null without geometry."
+OVERSEAS_HELP = "True for the overseas departments and regions (DROM) and their areas."
 GEOJSON_MAX_AGE = 3600
 
 
@@ -56,10 +59,10 @@ def _parent_or_400(code: str | None, parent_level: str | None, level: str | None
 
 @extend_schema_serializer(component_name="AreaRef")
 class AreaRefSerializer(serializers.Serializer):
-    level = serializers.ChoiceField(choices=LEVEL_CHOICES)
-    code = serializers.CharField(help_text="Territories: <set code>:<area code>.")
-    name = serializers.CharField()
-    population = serializers.IntegerField(allow_null=True)
+    level = serializers.ChoiceField(choices=LEVEL_CHOICES, help_text="Geographic level of the area.")
+    code = serializers.CharField(help_text="Official code (INSEE/COG); territories: <set code>:<area code>.")
+    name = serializers.CharField(help_text="Official name (COG 2026).")
+    population = serializers.IntegerField(allow_null=True, help_text=POPULATION_HELP)
 
 
 # --- /levels/ ---------------------------------------------------------------------------------------
@@ -67,9 +70,9 @@ class AreaRefSerializer(serializers.Serializer):
 class LevelListView(LanguageFromRequestMixin, APIView):
     @extend_schema_serializer(component_name="Level")
     class OutputSerializer(serializers.Serializer):
-        code = serializers.ChoiceField(choices=LEVEL_CHOICES)
+        code = serializers.ChoiceField(choices=LEVEL_CHOICES, help_text="Level code, as used in other endpoints.")
         label = serializers.CharField(help_text="Translated to the request's language.")
-        area_count = serializers.IntegerField()
+        area_count = serializers.IntegerField(help_text="Number of areas of this level.")
 
     @extend_schema(operation_id="levels_list", responses=OutputSerializer(many=True),
                    summary="Geographic levels, largest first, with their number of areas")
@@ -82,6 +85,18 @@ class LevelListView(LanguageFromRequestMixin, APIView):
 class AreaPagination(LimitOffsetPagination):
     default_limit = 100
     max_limit = 1000
+    FIELD_HELP = {
+        "count": "Number of areas matching the query (all pages).",
+        "next": "URL of the next page; null on the last one.",
+        "previous": "URL of the previous page; null on the first one.",
+        "results": "The areas of this page.",
+    }
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        for name, text in self.FIELD_HELP.items():
+            paginated["properties"][name]["description"] = text
+        return paginated
 
 
 class AreaFilter(filters.FilterSet):
@@ -111,13 +126,14 @@ class AreaFilter(filters.FilterSet):
 class AreaListView(LanguageFromRequestMixin, ListAPIView):
     @extend_schema_serializer(component_name="Area")
     class OutputSerializer(serializers.Serializer):
-        level = serializers.ChoiceField(choices=LEVEL_CHOICES)
-        code = serializers.CharField(source="public_code", help_text="Territories: <set code>:<area code>.")
-        name = serializers.CharField()
-        population = serializers.IntegerField(allow_null=True)
-        area_km2 = serializers.FloatField(allow_null=True)
+        level = serializers.ChoiceField(choices=LEVEL_CHOICES, help_text="Geographic level of the area.")
+        code = serializers.CharField(source="public_code",
+                                     help_text="Official code (INSEE/COG); territories: <set code>:<area code>.")
+        name = serializers.CharField(help_text="Official name (COG 2026).")
+        population = serializers.IntegerField(allow_null=True, help_text=POPULATION_HELP)
+        area_km2 = serializers.FloatField(allow_null=True, help_text=AREA_KM2_HELP)
         density = serializers.FloatField(allow_null=True, help_text="Inhabitants per km².")
-        is_overseas = serializers.BooleanField()
+        is_overseas = serializers.BooleanField(help_text=OVERSEAS_HELP)
         parent_code = serializers.CharField(source="parent.code", allow_null=True, default=None,
                                             help_text="Code of the administrative parent one level up.")
 
@@ -136,15 +152,18 @@ class AreaListView(LanguageFromRequestMixin, ListAPIView):
 class AreaDetailView(LanguageFromRequestMixin, APIView):
     @extend_schema_serializer(component_name="AreaDetail")
     class OutputSerializer(serializers.Serializer):
-        level = serializers.ChoiceField(choices=LEVEL_CHOICES, source="area.level")
-        code = serializers.CharField(source="area.code")
-        name = serializers.CharField(source="area.name")
-        territory_set = serializers.CharField(source="area.territory_set.code", allow_null=True, default=None)
-        population = serializers.IntegerField(source="area.population", allow_null=True)
-        area_km2 = serializers.FloatField(source="area.area_km2", allow_null=True)
+        level = serializers.ChoiceField(choices=LEVEL_CHOICES, source="area.level",
+                                        help_text="Geographic level of the area.")
+        code = serializers.CharField(source="area.code", help_text="Official code (INSEE/COG) within its level.")
+        name = serializers.CharField(source="area.name", help_text="Official name (COG 2026).")
+        territory_set = serializers.CharField(source="area.territory_set.code", allow_null=True, default=None,
+                                              help_text="Code of the territory set of a territory; null otherwise.")
+        population = serializers.IntegerField(source="area.population", allow_null=True, help_text=POPULATION_HELP)
+        area_km2 = serializers.FloatField(source="area.area_km2", allow_null=True, help_text=AREA_KM2_HELP)
         density = serializers.FloatField(allow_null=True, help_text="Inhabitants per km².")
-        is_overseas = serializers.BooleanField(source="area.is_overseas")
-        has_geometry = serializers.BooleanField(source="area.has_geometry")
+        is_overseas = serializers.BooleanField(source="area.is_overseas", help_text=OVERSEAS_HELP)
+        has_geometry = serializers.BooleanField(source="area.has_geometry",
+                                                help_text="False for the few communes without a boundary.")
         parents = AreaRefSerializer(many=True, help_text="Areas above it sharing its communes, largest first.")
         children = AreaRefSerializer(many=True, help_text="Areas one level down (a department: its EPCIs and communes).")
         territories = AreaRefSerializer(many=True, help_text="User-defined territories sharing communes with it.")
@@ -185,18 +204,19 @@ class GeoJSONView(LanguageFromRequestMixin, APIView):
         )
 
     feature_collection = inline_serializer("FeatureCollection", {
-        "type": serializers.CharField(default="FeatureCollection"),
+        "type": serializers.CharField(default="FeatureCollection", help_text="Always FeatureCollection."),
         "features": inline_serializer("Feature", {
-            "type": serializers.CharField(default="Feature"),
-            "id": serializers.CharField(),
+            "type": serializers.CharField(default="Feature", help_text="Always Feature."),
+            "id": serializers.CharField(help_text="Area code (the same as properties.code)."),
             "properties": inline_serializer("FeatureProperties", {
-                "code": serializers.CharField(), "name": serializers.CharField(),
-                "level": serializers.ChoiceField(choices=LEVEL_CHOICES),
-                "population": serializers.IntegerField(allow_null=True),
-                "area_km2": serializers.FloatField(allow_null=True),
-            }),
+                "code": serializers.CharField(help_text="Official code (INSEE/COG)."),
+                "name": serializers.CharField(help_text="Official name (COG 2026)."),
+                "level": serializers.ChoiceField(choices=LEVEL_CHOICES, help_text="Geographic level of the area."),
+                "population": serializers.IntegerField(allow_null=True, help_text=POPULATION_HELP),
+                "area_km2": serializers.FloatField(allow_null=True, help_text=AREA_KM2_HELP),
+            }, help_text="The area's code, name, level, population and surface."),
             "geometry": serializers.JSONField(help_text="GeoJSON Polygon or MultiPolygon, WGS84 lon/lat."),
-        }, many=True),
+        }, many=True, help_text="One feature per area of the level (within `parent` when given)."),
     })
 
     @extend_schema(

@@ -21,7 +21,7 @@ from indicators.models import Indicator, IndicatorPublication, Run, Sex
 from indicators.services import run_guard, run_records, runs
 
 VALUES_CACHE_SECONDS = 600
-ErrorSerializer = inline_serializer("RunError", {"detail": serializers.CharField()})
+ErrorSerializer = inline_serializer("RunError", {"detail": serializers.CharField(help_text="Why the run was refused.")})
 
 
 class RunInputSerializer(serializers.Serializer):
@@ -36,15 +36,27 @@ class RunInputSerializer(serializers.Serializer):
 
 
 class RunOutputSerializer(serializers.ModelSerializer):
-    indicators = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
-    release = serializers.IntegerField(source="release_id", allow_null=True)
-    release_published = serializers.SerializerMethodField()
-    log_tail = serializers.SerializerMethodField()
+    indicators = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code",
+                                              help_text="Codes of the indicators the run computes.")
+    release = serializers.IntegerField(source="release_id", allow_null=True,
+                                       help_text="Id of the release the run writes into.")
+    release_published = serializers.SerializerMethodField(help_text="True once the run's release is published.")
+    log_tail = serializers.SerializerMethodField(help_text="The last lines of the run's log, oldest first.")
 
     class Meta:
         model = Run
         fields = ["id", "status", "progress", "indicators", "release", "release_published", "created_at",
                   "started_at", "finished_at", "timings", "log_tail", "error"]
+        extra_kwargs = {
+            "id": {"help_text": "Run id (GET /api/v1/runs/{id}/)."},
+            "status": {"help_text": "pending, running, succeeded or failed."},
+            "progress": {"help_text": "Share of the work done, 0 to 1."},
+            "created_at": {"help_text": "When the run was requested."},
+            "started_at": {"help_text": "When a worker started it; null while pending."},
+            "finished_at": {"help_text": "When it succeeded or failed; null before."},
+            "timings": {"help_text": "Seconds per stage (load, compute, write), in total and per indicator."},
+            "error": {"help_text": "Why the run failed; empty otherwise."},
+        }
 
     def get_release_published(self, run) -> bool:
         return bool(run.release_id and run.release.published_at)
@@ -91,13 +103,24 @@ class RunDetailView(APIView):
 
 
 class IndicatorOutputSerializer(serializers.ModelSerializer):
-    release = serializers.SerializerMethodField()
-    published_at = serializers.SerializerMethodField()
+    release = serializers.SerializerMethodField(help_text="Id of the published release; null if never published.")
+    published_at = serializers.SerializerMethodField(help_text="When that release was published (ISO 8601).")
 
     class Meta:
         model = Indicator
         fields = ["code", "label_fr", "label_en", "theme", "method", "unit", "multiplier", "pooling", "polarity",
                   "release", "published_at"]
+        extra_kwargs = {
+            "code": {"help_text": "Indicator code (catalog slug), as in /api/v1/indicators/{code}/values/."},
+            "label_fr": {"help_text": "Name in French."},
+            "label_en": {"help_text": "Name in English."},
+            "theme": {"help_text": "Theme of the catalog the indicator belongs to."},
+            "method": {"help_text": "Statistical method (docs/methods/): crude_rate, proportion, dsr, ..."},
+            "unit": {"help_text": "Unit of the values (e.g. pour 100 000 habitants)."},
+            "multiplier": {"help_text": "Scale of rates (100000: per 100,000)."},
+            "pooling": {"help_text": "Years pooled into each period (1, 3 or 5)."},
+            "polarity": {"help_text": "Whether a high value is good, bad or neither (names the comparisons)."},
+        }
 
     def _publication(self, indicator):
         try:
@@ -121,25 +144,29 @@ class IndicatorListView(APIView):
 
 
 class ValueOutputSerializer(serializers.Serializer):
-    area_level = serializers.CharField(source="area.level")
-    area_code = serializers.CharField(source="area.code")
-    area_name = serializers.CharField(source="area.name")
-    period = serializers.CharField()
-    sex = serializers.CharField()
-    value = serializers.FloatField(allow_null=True)
-    lower_95 = serializers.FloatField(allow_null=True)
-    upper_95 = serializers.FloatField(allow_null=True)
-    lower_99_8 = serializers.FloatField(allow_null=True)
-    upper_99_8 = serializers.FloatField(allow_null=True)
-    numerator = serializers.FloatField(allow_null=True)
-    denominator = serializers.FloatField(allow_null=True)
-    suppressed = serializers.BooleanField()
-    unreliable = serializers.BooleanField()
-    not_computable = serializers.BooleanField()
-    cmp_parent = serializers.CharField()
-    cmp_france = serializers.CharField()
-    quantile = serializers.IntegerField(allow_null=True)
-    map_class = serializers.IntegerField(allow_null=True)
+    area_level = serializers.CharField(source="area.level", help_text="Geographic level of the area.")
+    area_code = serializers.CharField(source="area.code", help_text="Official code of the area within its level.")
+    area_name = serializers.CharField(source="area.name", help_text="Name of the area.")
+    period = serializers.CharField(help_text="Year (2019) or pooled years (2017-2019).")
+    sex = serializers.CharField(help_text="M, F or T (both sexes).")
+    value = serializers.FloatField(allow_null=True,
+                                   help_text="The indicator's value; null when withheld or not computable.")
+    lower_95 = serializers.FloatField(allow_null=True, help_text="Lower limit of the 95% confidence interval.")
+    upper_95 = serializers.FloatField(allow_null=True, help_text="Upper limit of the 95% confidence interval.")
+    lower_99_8 = serializers.FloatField(allow_null=True, help_text="Lower limit of the 99.8% confidence interval.")
+    upper_99_8 = serializers.FloatField(allow_null=True, help_text="Upper limit of the 99.8% confidence interval.")
+    numerator = serializers.FloatField(allow_null=True, help_text="Events counted (numerator); null when withheld.")
+    denominator = serializers.FloatField(allow_null=True,
+                                         help_text="Population at risk (denominator); null when withheld.")
+    suppressed = serializers.BooleanField(help_text="Withheld by disclosure control (small counts).")
+    unreliable = serializers.BooleanField(help_text="Computed on too few events to be reliable.")
+    not_computable = serializers.BooleanField(help_text="The method cannot give a value for this group.")
+    cmp_parent = serializers.CharField(help_text="Against the parent area: better, similar, worse, lower, higher, "
+                                                 "not_compared, or empty.")
+    cmp_france = serializers.CharField(help_text="Against France, same labels as cmp_parent.")
+    quantile = serializers.IntegerField(allow_null=True, help_text="Quintile (1-5) among areas of the same level, "
+                                                                   "period and sex.")
+    map_class = serializers.IntegerField(allow_null=True, help_text="Map colour class (1-5, quantile breaks).")
 
 
 class ValuesQuerySerializer(serializers.Serializer):

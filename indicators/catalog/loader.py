@@ -14,8 +14,12 @@ def catalog_files(path: Path | None = None) -> list[Path]:
     return sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml")) if path.is_dir() else [path]
 
 
-def read_catalog(path: Path | None = None, datasets: set[str] = frozenset()) -> tuple[list[dict], list[CatalogError]]:
-    """All entries (each with ``catalog_file``) and all errors of every file; codes must be unique overall."""
+def read_catalog(path: Path | None = None, datasets: set[str] = frozenset(), standard_populations=(),
+                 standard_forms: str = "") -> tuple[list[dict], list[CatalogError]]:
+    """All entries (each with ``catalog_file``) and all errors of every file; codes must be unique overall.
+
+    ``standard_populations``/``standard_forms``: the accepted codes and their description
+    (indicators.services.standard_populations, the list compute also uses)."""
     entries, errors, seen = [], [], {}
     for file in catalog_files(path):
         name = str(file)
@@ -31,7 +35,7 @@ def read_catalog(path: Path | None = None, datasets: set[str] = frozenset()) -> 
         for position, entry in enumerate(items):
             label = entry.get("code") if isinstance(entry, dict) and entry.get("code") else f"#{position + 1}"
             errors += [CatalogError(name, f"{label}.{key}" if key else label, reason)
-                       for key, reason in entry_errors(entry, datasets)]
+                       for key, reason in entry_errors(entry, datasets, standard_populations, standard_forms)]
             if isinstance(entry, dict) and entry.get("code"):
                 if entry["code"] in seen:
                     errors.append(CatalogError(name, f"{label}.code", f"duplicate code (also in {seen[entry['code']]})"))

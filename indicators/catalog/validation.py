@@ -1,12 +1,12 @@
 """Validate catalog entries (plain Python, no Django import): every problem names the file, the key and why."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 METHODS = {"count", "crude_rate", "proportion", "mean", "dsr", "isr", "smr", "life_expectancy", "density"}
 NEEDS_DENOMINATOR = {"crude_rate", "proportion", "mean", "dsr", "isr", "smr", "life_expectancy"}
 NO_DENOMINATOR = {"count", "density"}
 NEEDS_STANDARD = {"dsr", "isr", "smr"}
-STANDARD_POPULATIONS = {"esp2013", "france"}
 POLARITIES = {"high_is_good", "low_is_good", "none"}
 POOLINGS = {1, 3, 5}
 SEXES = {None, "M", "F", "T"}
@@ -46,8 +46,11 @@ def _filter_errors(where: str, spec, datasets: set[str]) -> list[tuple[str, str]
     return errors
 
 
-def entry_errors(entry, datasets: set[str]) -> list[tuple[str, str]]:
-    """(key, reason) pairs for one indicator entry; ``datasets`` holds the known dataset codes."""
+def entry_errors(entry, datasets: set[str], standard_populations: Collection[str] = (),
+                 standard_forms: str = "") -> list[tuple[str, str]]:
+    """(key, reason) pairs for one indicator entry; ``datasets`` holds the known dataset codes,
+    ``standard_populations`` the accepted standard population codes (indicators.services.standard_populations)
+    and ``standard_forms`` how to write them, for the messages."""
     if not isinstance(entry, dict):
         return [("", "an indicator must be a mapping")]
     errors = [(k, "missing") for k in REQUIRED if entry.get(k) in (None, "")]
@@ -72,9 +75,9 @@ def entry_errors(entry, datasets: set[str]) -> list[tuple[str, str]]:
         errors.append(("pooling", f"pooling must be 1, 3 or 5 years, got {entry.get('pooling')!r}"))
     standard = entry.get("standard_population", "")
     if method == "dsr" and not standard:
-        errors.append(("standard_population", "method dsr needs a standard population (esp2013, france)"))
-    if standard and standard not in STANDARD_POPULATIONS:
-        errors.append(("standard_population", f"unknown standard population {standard!r}"))
+        errors.append(("standard_population", f"method dsr needs a standard population ({standard_forms})"))
+    if standard and standard not in standard_populations:
+        errors.append(("standard_population", f"unknown standard population {standard!r} (use {standard_forms})"))
     for key in ("disclosure_threshold", "unreliable_below"):
         if key in entry and (not isinstance(entry[key], int) or entry[key] < 0):
             errors.append((key, "must be a non-negative integer"))

@@ -17,7 +17,8 @@ from indicators.stats.rebanding import BandError, format_band, parse_band, reban
 from .bands import ALL_AGES, plan_bands
 from .spec import SEXES, ComputeError, DataFilter
 
-__all__ = ["ALL_AGES", "Cube", "align", "band_labels", "build_cube", "pool", "reband", "roll_up"]
+__all__ = ["ALL_AGES", "Cube", "align", "band_labels", "build_cube", "on_areas", "pool", "reband", "roll_up",
+           "subset", "without_unmatched"]
 SEX_INDEX = {sex: i for i, sex in enumerate(SEXES)}
 
 
@@ -67,7 +68,7 @@ def build_cube(obs: pd.DataFrame, flt: DataFilter, *, need_bands: bool, name: st
     A, P = len(area_ids), len(years)
     cell = (a_idx * P + p_idx) * 3 + s_idx
     band_codes, band_names = pd.factorize(obs["age_band"])
-    describe = _describer(area_ids, years, area_labels)
+    describe = describer(area_ids, years, area_labels)
     plan = plan_bands([str(b) for b in band_names], band_codes, cell, A * P * 3, flt, need_bands=need_bands,
                       name=name, describe=describe)
     b_idx, B = plan.row_band, len(plan.bands)
@@ -83,7 +84,7 @@ def build_cube(obs: pd.DataFrame, flt: DataFilter, *, need_bands: bool, name: st
     return cube
 
 
-def _describer(area_ids: np.ndarray, years: np.ndarray, area_labels: pd.Series | None, limit: int = 8):
+def describer(area_ids: np.ndarray, years: np.ndarray, area_labels: pd.Series | None, limit: int = 8):
     """cells -> "971 (1990-1998), 972 (1990-1998), ... (12 areas)": names the groups in messages."""
 
     def describe(cells: np.ndarray) -> str:
@@ -147,6 +148,37 @@ def roll_up(cube: Cube, target_ids: np.ndarray, matrix) -> Cube:
     shape = (len(target_ids), P, S)
     return Cube(target_ids, cube.periods, cube.bands, data, present.reshape(shape), defective.reshape(shape),
                 cube.notes)
+
+
+def on_areas(cube: Cube, area_ids: np.ndarray) -> Cube:
+    """The cube over ``area_ids`` (sorted): areas it lacks get zeros and are not present."""
+    if np.array_equal(cube.area_ids, area_ids):
+        return cube
+    A, P, S, B = len(area_ids), len(cube.periods), cube.data.shape[2], len(cube.bands)
+    where = np.searchsorted(cube.area_ids, area_ids).clip(max=len(cube.area_ids) - 1)
+    found = cube.area_ids[where] == area_ids
+    data, present, defective = np.zeros((A, P, S, B)), np.zeros((A, P, S), bool), np.zeros((A, P, S), bool)
+    data[found], present[found], defective[found] = (cube.data[where[found]], cube.present[where[found]],
+                                                     cube.defective[where[found]])
+    return Cube(np.asarray(area_ids), cube.periods, cube.bands, data, present, defective, cube.notes)
+
+
+def without_unmatched(num: Cube, usable: np.ndarray) -> tuple[Cube, np.ndarray]:
+    """``num`` with its groups outside ``usable`` (A, P, S) emptied, in place; returns the cube and the
+    (A, P, S) mask of the groups that held numerator data and were emptied."""
+    dropped = num.present & ~usable
+    num.data *= usable[..., None]
+    num.present &= usable
+    num.defective &= usable
+    return num, dropped
+
+
+def subset(cube: Cube, keep: np.ndarray) -> Cube:
+    """The cube restricted to the areas where ``keep`` (A,) is true."""
+    if keep.all():
+        return cube
+    return Cube(cube.area_ids[keep], cube.periods, cube.bands, cube.data[keep], cube.present[keep],
+                cube.defective[keep], cube.notes)
 
 
 def reband(cube: Cube, bands: list[str]) -> Cube:

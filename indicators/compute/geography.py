@@ -57,16 +57,3 @@ def rollup(geo: Geography, observed_level: str, source_ids) -> tuple[np.ndarray,
     cols = pd.Index(source_ids).get_indexer(pairs["source"].to_numpy())
     matrix = sparse.csr_matrix((np.ones(len(pairs)), (rows, cols)), shape=(len(targets), len(source_ids)))
     return targets, matrix
-
-
-def comparators(geo: Geography, area_ids: np.ndarray) -> pd.DataFrame:
-    """area_id, level, parent_id (the comparison parent) for each computed area.
-
-    commune -> department, EPCI -> its Area.parent, department -> region, region -> France,
-    territory -> its Area.parent (France); France itself has none.
-    """
-    areas = geo.areas.set_index("id")
-    out = pd.DataFrame({"area_id": area_ids})
-    out["level"] = areas["level"].reindex(area_ids).to_numpy()
-    out["parent_id"] = areas["parent_id"].reindex(area_ids).to_numpy()
-    return out

@@ -11,11 +11,13 @@ import pandas as pd
 from indicators.stats.rebanding import reband_array
 
 from . import compare, disclosure, methods
-from .cube import Cube, align, build_cube, pool, roll_up
+from .cube import Cube, align, build_cube, describer, on_areas, pool, roll_up, subset, without_unmatched
 from .geography import rollup
 from .spec import SEXES, ComputeError, Geography, IndicatorSpec
 
 BANDED_METHODS = {"dsr", "isr", "smr", "life_expectancy"}
+# How far up the observation levels sit: a coarser level's areas are sums of a finer level's.
+LEVEL_RANK = {"commune": 0, "epci": 1, "territory": 1, "department": 2, "region": 3, "country": 4}
 NO_DENOMINATOR = {"count", "density"}
 VALUE_COLUMNS = [
     "area_id", "period", "sex", "value", *methods.CI_COLUMNS, "numerator", "denominator", "suppressed",
@@ -31,13 +33,56 @@ class ComputeResult:
     notes: list[str] = field(default_factory=list)  # data quirks handled (e.g. groups left not computable)
 
 
-def _prepared(obs: pd.DataFrame, level: str, flt, spec: IndicatorSpec, geo: Geography, name: str) -> Cube:
+def _cubed(obs: pd.DataFrame, flt, spec: IndicatorSpec, geo: Geography, name: str) -> Cube:
+    """Observed areas only (filtered, pooled), not rolled up yet."""
     if spec.method == "life_expectancy":
         flt = replace(flt, age_min=None, age_max=None)  # the life table needs every band; age_min picks e at age
     cube = build_cube(obs, flt, need_bands=spec.method in BANDED_METHODS, name=name, area_labels=geo.area_labels())
-    cube = pool(cube, spec.pooling)
+    return pool(cube, spec.pooling)
+
+
+def _rolled(cube: Cube, level: str, geo: Geography) -> Cube:
     targets, matrix = rollup(geo, level, cube.area_ids)
     return roll_up(cube, targets, matrix)
+
+
+def _at_level(cube: Cube, level: str, geo: Geography, target_level: str) -> Cube:
+    """A finer cube rolled up and kept at the areas of ``target_level`` (commune deaths -> departments)."""
+    cube = _rolled(cube, level, geo)
+    levels = geo.areas.set_index("id")["level"].reindex(cube.area_ids).to_numpy()
+    return subset(cube, levels == target_level)
+
+
+def _paired(spec: IndicatorSpec, geo: Geography, num: Cube, den: Cube) -> tuple[Cube, Cube]:
+    """Numerator and denominator rolled up over the same children (docs/adr/0013-parents-sum-same-children.md).
+
+    A child counts in its parents' sums for a (period, sex) only where it has a denominator: a numerator
+    without one (DREES dentists of Mayotte in 2012-2013, before INSEE counts Mayotte) is left out of both
+    sums, as it is left out of the child's own rate. A child with a denominator and no numerator row counts
+    zero events, as for the child itself. One mask and one sparse product: no loop over areas or groups.
+    """
+    need_bands = spec.method in BANDED_METHODS
+    level, den_level = spec.numerator_level, spec.denominator_level
+    if level != den_level:
+        rank, den_rank = LEVEL_RANK.get(level), LEVEL_RANK.get(den_level)
+        if rank is None or den_rank is None or rank == den_rank:  # EPCI vs territory: neither holds the other
+            return align(_rolled(num, level, geo), _rolled(den, den_level, geo), need_bands=need_bands)
+        if rank < den_rank:
+            num, level = _at_level(num, level, geo, den_level), den_level
+        else:
+            den = _at_level(den, den_level, geo, level)
+    observed = num.area_ids
+    num, den = align(on_areas(num, den.area_ids), den, need_bands=need_bands)  # common periods and bands
+    num, dropped = without_unmatched(num, den.present)
+    if dropped.any():
+        where = describer(num.area_ids, np.asarray(num.periods), geo.area_labels())(np.flatnonzero(dropped))
+        num.notes = [*num.notes, f"numerator of {where} left out of its parents' sums: no denominator there"]
+    targets, matrix = rollup(geo, level, den.area_ids)
+    # Publish the areas both inputs reach, as before: a parent of denominator-only children has no numerator.
+    reached = np.asarray(matrix @ np.isin(den.area_ids, observed).astype(np.float64)).ravel() > 0
+    if not reached.any():
+        raise ComputeError("numerator and denominator share no area or no period")
+    return subset(roll_up(num, targets, matrix), reached), subset(roll_up(den, targets, matrix), reached)
 
 
 def _selection(spec: IndicatorSpec, num: Cube, den: Cube | None) -> np.ndarray:
@@ -133,17 +178,18 @@ def compute_indicator(spec: IndicatorSpec, geo: Geography, numerator: pd.DataFra
         timings[stage] = round(now - started, 3)
         started = now
 
-    num = _prepared(numerator, spec.numerator_level, spec.numerator_filter, spec, geo,
-                    _input_name("numerator", spec.numerator_dataset))
+    num = _cubed(numerator, spec.numerator_filter, spec, geo, _input_name("numerator", spec.numerator_dataset))
     numerator = None  # noqa: F841 - frees millions of rows when the caller kept no reference
     den = None
-    if spec.method not in NO_DENOMINATOR:
+    if spec.method in NO_DENOMINATOR:
+        num = _rolled(num, spec.numerator_level, geo)
+    else:
         if denominator is None or spec.denominator_level is None:
             raise ComputeError(f"{spec.code}: method {spec.method} needs a denominator dataset")
-        den = _prepared(denominator, spec.denominator_level, spec.denominator_filter, spec, geo,
-                        _input_name("denominator", spec.denominator_dataset))
+        den = _cubed(denominator, spec.denominator_filter, spec, geo,
+                     _input_name("denominator", spec.denominator_dataset))
         denominator = None  # noqa: F841
-        num, den = align(num, den, need_bands=spec.method in BANDED_METHODS)
+        num, den = _paired(spec, geo, num, den)
     lap("aggregate")
     mask = _selection(spec, num, den)
     frame = _frame(num, mask, _unusable(_statistic(spec, geo, num, den, mask), num, den, mask))

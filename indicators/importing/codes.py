@@ -2,7 +2,6 @@
 
 import re
 
-import numpy as np
 import pandas as pd
 
 SEX_ALIASES = {
@@ -53,16 +52,6 @@ def normalize_age_band(raw: pd.Series) -> pd.Series:
     return raw.map(mapping)
 
 
-def band_bounds(band: str) -> tuple[int, int | None]:
-    """(age_min, age_max) of a canonical band; "all" is (0, None), "95+" is (95, None)."""
-    if band == "all":
-        return 0, None
-    if band.endswith("+"):
-        return int(band[:-1]), None
-    lo, _, hi = band.partition("-")
-    return int(lo), int(hi or lo)
-
-
 def parse_numbers(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse values written with a decimal point or a decimal comma, spaces as thousands separators.
 
@@ -82,7 +71,3 @@ def parse_periods(raw: pd.Series) -> pd.Series:
     text = raw.str.strip().str.replace(r"\.0+$", "", regex=True)
     ok = text.str.fullmatch(r"\d{4}").fillna(False).astype(bool)
     return pd.to_numeric(text.where(ok), errors="coerce").astype("float64")
-
-
-def is_finite(values: pd.Series) -> pd.Series:
-    return pd.Series(np.isfinite(values.to_numpy(dtype="float64")), index=values.index)

@@ -9,47 +9,15 @@ from pathlib import Path
 
 import pandas as pd
 
-INSEE_POPULATION = Path("population/estim-pop-dep-sexe-aq-1975-2021.xlsx")
+# The INSEE population workbook has its own reader (one per file format), shared with the standard populations.
+from .insee_population import DEPARTMENT, INSEE_POPULATION, read_insee_population  # noqa: F401
+
 DREES_FILES = {
     "medecins": Path("health/drees-rpps/Medecin_departement_annee.csv"),
     "infirmiers": Path("health/drees-rpps/Infirmier_departement_annee.csv"),
     "dentistes": Path("health/drees-rpps/Dentiste_departement_annee.csv"),
 }
-DEPARTMENT = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])$")
-INSEE_BANDS = [f"{a}-{a + 4}" for a in range(0, 95, 5)] + ["95+", "all"]
-# Three blocks of 21 columns (20 bands + total) after the code and the name.
-INSEE_BLOCKS = {"T": 2, "M": 23, "F": 44}
-INSEE_FIRST_DATA_ROW = 5
 COLUMNS = ["area_code", "period", "sex", "age_band", "category", "value", "line"]
-
-
-def _insee_sheet(sheet: pd.DataFrame, year: int) -> pd.DataFrame:
-    codes = sheet[0].astype("string").str.strip()
-    # Rows are located by code, never by position: subtotals and notes fall out of the pattern.
-    rows = sheet[codes.str.fullmatch(DEPARTMENT.pattern).fillna(False).astype(bool)]
-    rows = rows[rows.index >= INSEE_FIRST_DATA_ROW]
-    parts = []
-    for sex, start in INSEE_BLOCKS.items():
-        block = rows.iloc[:, start : start + 21].copy()
-        block.columns = INSEE_BANDS
-        # 1990-1998, overseas: the 90-94 column holds "90 ans et plus" and 95+ is empty.
-        open_top = block["95+"].isna()
-        long = block.assign(area_code=rows[0].astype(str).str.strip(), line=rows.index + 1).melt(
-            id_vars=["area_code", "line"], var_name="age_band", value_name="value"
-        )
-        top = long["age_band"].eq("90-94") & long["area_code"].map(open_top.set_axis(rows[0].astype(str).str.strip()))
-        long.loc[top, "age_band"] = "90+"
-        parts.append(long[long["value"].notna()].assign(sex=sex))
-    return pd.concat(parts, ignore_index=True).assign(period=str(year), category="")
-
-
-def read_insee_population(path: Path) -> pd.DataFrame:
-    sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str)
-    frames = [_insee_sheet(sheet, int(name)) for name, sheet in sheets.items() if name.strip().isdigit()]
-    frame = pd.concat(frames, ignore_index=True)
-    return frame[COLUMNS]
-
-
 _DREES_LABEL = re.compile(r"^\s*(?P<code>[0-9][0-9AB][0-9AB]?)\s*-")
 
 

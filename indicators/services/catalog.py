@@ -7,6 +7,7 @@ from django.db import transaction
 
 from indicators.catalog.loader import read_catalog
 from indicators.models import Dataset, Indicator
+from indicators.services.standard_populations import accepted_forms, standard_population_codes
 
 
 class CatalogInvalid(Exception):
@@ -30,7 +31,8 @@ def _relative(path: str) -> str:
 def catalog_load(path=None) -> list[Indicator]:
     """Validate every definition first; on any error raise CatalogInvalid and write nothing."""
     datasets = {d.code: d for d in Dataset.objects.all()}
-    entries, errors = read_catalog(path, set(datasets))
+    standards = standard_population_codes()
+    entries, errors = read_catalog(path, set(datasets), standards, accepted_forms(standards))
     if errors:
         raise CatalogInvalid(errors)
     indicators = []

@@ -64,12 +64,20 @@ def _import(code: str, frame, departments: set[str], skipped: list) -> Reference
     return ReferenceOutcome(code, dataset_import_chunks(dataset, [chunk]), skipped)
 
 
-def reference_data_import(data_dir: Path | None = None, departments: list[str] | None = None) -> list[ReferenceOutcome]:
-    """Each file becomes (or refreshes) one dataset; rows outside the imported geography are skipped."""
+REFERENCE_STEPS = 1 + len(DREES_FILES)  # one step per file, for progress reporting
+
+
+def reference_data_import(data_dir: Path | None = None, departments: list[str] | None = None,
+                          step=lambda name: None) -> list[ReferenceOutcome]:
+    """Each file becomes (or refreshes) one dataset; rows outside the imported geography are skipped.
+
+    ``step(name)`` is called before each file is read and imported (progress reporting)."""
     data_dir = Path(data_dir or settings.DATA_DIR)
     selected = _departments(departments)
+    step("insee-population")
     outcomes = [_import("insee-population", read_insee_population(data_dir / INSEE_POPULATION), selected, [])]
     for profession, path in DREES_FILES.items():
+        step(f"drees-{profession}")
         frame, skipped = read_drees(data_dir / path)
         outcomes.append(_import(f"drees-{profession}", frame, selected, skipped))
     return outcomes

@@ -37,7 +37,7 @@ def release_values_replace(release_id: int, indicator_id: int, values: pd.DataFr
     are written by ``COPY_WORKERS`` binary COPYs in parallel connections, because the server-side cost
     (index maintenance and the three deferred foreign-key checks per row at commit) is per row and
     single-threaded per connection. Partial rows can only exist in an unpublished release, and the next
-    attempt deletes them first (docs/adr/0006-release-publication.md).
+    attempt deletes them first (docs/adr/0008-engine-bulk-io-postgresql.md, docs/adr/0006-release-publication.md).
     """
     if connection.vendor != "postgresql":
         with transaction.atomic():

@@ -22,13 +22,14 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from indicators.services.queue import BROKER_ERRORS, PUBLISH_RETRY_POLICY
 from indicators.compute import ComputeError, DataFilter, IndicatorSpec, compute_indicator
 from indicators.models import Indicator, Release, Run
 from indicators.selectors import geography_frame, observation_frames
+from indicators.services.queue import BROKER_ERRORS, PUBLISH_RETRY_POLICY
 from indicators.services.releases import release_publish, release_values_replace
 from indicators.services.run_guard import active_runs_on, run_alive
 from indicators.services.run_records import celery_task_id_set, run_fail, run_fail_with, run_log, run_stage
+from indicators.services.standard_populations import standard_weights
 
 logger = logging.getLogger(__name__)
 
@@ -47,20 +48,6 @@ class IndicatorLocked(RunError):
 
 class BrokerUnavailable(RunError):
     pass
-
-
-def standard_weights(code: str):
-    """Weights of a standard population code: "esp2013", or "france-<year>" (INSEE, both sexes, DATA_DIR)."""
-    from indicators.stats.standard_populations import esp2013, french_reference_population
-
-    if not code:
-        return None
-    if code == "esp2013":
-        return esp2013()
-    if code.startswith("france-") and code[7:].isdigit():
-        path = settings.DATA_DIR / "population" / "estim-pop-dep-sexe-aq-1975-2021.xlsx"
-        return french_reference_population(path, int(code[7:]))["both"]
-    raise ComputeError(f"unknown standard population {code!r} (use esp2013 or france-<year>)")
 
 
 def indicator_spec(indicator: Indicator) -> IndicatorSpec:

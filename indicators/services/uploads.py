@@ -25,9 +25,9 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from indicators.services.queue import BROKER_ERRORS, PUBLISH_RETRY_POLICY
 from indicators.models import Upload
 from indicators.services.datasets import dataset_import
+from indicators.services.queue import BROKER_ERRORS, PUBLISH_RETRY_POLICY
 
 logger = logging.getLogger(__name__)
 

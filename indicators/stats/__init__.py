@@ -21,4 +21,4 @@ from .significance import compare_with_comparator, funnel_significance  # noqa: 
 from .funnels import funnel_limits  # noqa: E402
 from .trend import recent_trend  # noqa: E402
 from .rebanding import BandError, format_band, parse_band, reband_array, reband_frame, reband_matrix  # noqa: E402
-from .standard_populations import esp2013, french_reference_population  # noqa: E402
+from .standard_populations import esp2013, population_weights  # noqa: E402

@@ -64,14 +64,6 @@ def ci_tag(c: float) -> str:
     return text.replace(".", "_")
 
 
-def ci_columns(levels: Sequence[float]) -> list[str]:
-    """Output column names in the project order: lower_<tag>, upper_<tag> per level."""
-    out = []
-    for c in levels:
-        out += [f"lower_{ci_tag(c)}", f"upper_{ci_tag(c)}"]
-    return out
-
-
 def z_value(c: float) -> float:
     """Two-sided normal quantile: z = Phi^-1(c + (1 - c) / 2) (1.959964 for 0.95; inf for 1)."""
     return float(_sps.norm.ppf(c + (1 - c) / 2))

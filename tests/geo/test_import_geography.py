@@ -7,6 +7,7 @@ COG files themselves, independently of the importer.
 """
 
 import json
+import re
 from collections import Counter, defaultdict
 from io import StringIO
 
@@ -193,6 +194,19 @@ def test_simplified_finistere_communes_have_no_overlap_or_new_gap(geo_db, data_d
     gap_km2 = holes.area / 1e6 if not holes.is_empty else 0.0
     assert overlap_km2 < 0.01, f"{overlap_km2:.4f} km² of overlaps between neighbouring communes"
     assert gap_km2 < 0.01, f"{gap_km2:.4f} km² of gaps between neighbouring communes"
+
+
+def test_off_a_terminal_each_import_step_prints_one_line_when_done(geo_db, data_dir):
+    err = StringIO()
+    call_command("import_geography", "--data-dir", str(data_dir), "--departments", ",".join(DEPARTMENTS),
+                 stdout=StringIO(), stderr=err)
+    names = ["COG 2026", "geometries: region", "geometries: department", "geometries: epci",
+             "geometries: commune", "geometries: country", "writing areas", "writing memberships",
+             "writing geometries", "writing aliases"]
+    lines = err.getvalue().splitlines()
+    assert [line.split(" done in ")[0] for line in lines] == [
+        f"import_geography: step {i}/10 {name}" for i, name in enumerate(names, start=1)]
+    assert all(re.fullmatch(r".* done in \d+\.\d s", line) for line in lines)
 
 
 def test_a_second_run_changes_nothing_and_reports_the_communes_without_geometry(geo_db, data_dir):

@@ -112,3 +112,28 @@ def test_unreadable_yaml_is_reported(reference_datasets, tmp_path):
 def test_the_command_reports_success(reference_datasets, capsys):
     call_command("load_catalog", str(DEFINITIONS_DIR / "population.yaml"))
     assert "4 indicator(s) loaded" in capsys.readouterr().out
+
+
+DSR = GOOD.replace("method: crude_rate", "method: dsr")
+
+
+@pytest.mark.parametrize("code", ["france", "france-1974", "france-2022", "esp2010", "FRANCE-2018"])
+def test_it_refuses_a_standard_population_compute_does_not_know_and_lists_the_accepted_forms(
+        reference_datasets, tmp_path, code):
+    path = write(tmp_path, DSR + f"    standard_population: {code}\n")
+    with pytest.raises(CatalogInvalid) as caught:
+        catalog_load(path)
+    reasons = [e.reason for e in caught.value.errors if e.key == "taux-test.standard_population"]
+    assert reasons == [f"unknown standard population {code!r} (use esp2013 or france-<year> "
+                       "(<year> from 1975 to 2021))"]
+    assert not Indicator.objects.exists()
+
+
+@pytest.mark.parametrize("code", ["esp2013", "france-1975", "france-2013", "france-2021"])
+def test_it_accepts_every_standard_population_compute_can_weight_by(reference_datasets, tmp_path, code):
+    from indicators.services.runs import indicator_spec
+
+    catalog_load(write(tmp_path, DSR + f"    standard_population: {code}\n"))
+    indicator = Indicator.objects.select_related("numerator_dataset", "denominator_dataset").get(code="taux-test")
+    weights = indicator_spec(indicator).standard_weights
+    assert weights is not None and weights.name == code and weights.gt(0).all()

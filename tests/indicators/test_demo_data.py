@@ -34,9 +34,9 @@ def demo(django_db_setup, django_db_blocker, data_dir):
         geography_import(data_dir, DEPARTMENTS)
         outputs = []
         for _ in range(2):  # the second run must succeed too (idempotent demo)
-            out = StringIO()
-            call_command("demo_data", stdout=out, stderr=StringIO())
-            outputs.append(out.getvalue())
+            out, err = StringIO(), StringIO()
+            call_command("demo_data", stdout=out, stderr=err)
+            outputs.append((out.getvalue(), err.getvalue()))
         yield outputs
         _wipe_engine()
         wipe_geography()
@@ -53,7 +53,7 @@ def _published(code, level="department", period="2020", sex="T"):
 
 
 def test_demo_data_publishes_every_shipped_indicator_twice(demo_db):
-    first, second = demo_db
+    (first, _), (second, _) = demo_db
     assert "succeeded" in first and "succeeded" in second
     runs = list(Run.objects.order_by("pk"))
     assert [r.status for r in runs] == ["succeeded", "succeeded"]
@@ -65,6 +65,18 @@ def test_demo_data_publishes_every_shipped_indicator_twice(demo_db):
         assert publication.release_id == runs[1].release_id
         assert Value.objects.filter(indicator__code=code, release_id=publication.release_id,
                                     not_computable=False, value__isnull=False).exists(), code
+
+
+def test_off_a_terminal_each_step_prints_one_line_when_done(demo_db):
+    for _, stderr in demo_db:
+        lines = stderr.splitlines()
+        steps = [line for line in lines if line.startswith("demo_data: ")]
+        assert [s.split(" done in ")[0] for s in steps] == [
+            "demo_data: step 1/3 reference data", "demo_data: step 2/3 catalog", "demo_data: step 3/3 compute"]
+        files = [line.split(" done in ")[0] for line in lines if line.startswith("import_reference_data: ")]
+        assert files == [f"import_reference_data: step {i}/4 {name}" for i, name in enumerate(
+            ["insee-population", "drees-medecins", "drees-infirmiers", "drees-dentistes"], start=1)]
+        assert all(line.endswith(" s") for line in steps) and "\r" not in stderr
 
 
 def test_the_second_run_publishes_the_same_values_as_the_first(demo_db):

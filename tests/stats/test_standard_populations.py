@@ -1,15 +1,25 @@
-"""Standard populations: ESP 2013 constants and the French reference population read from INSEE's xlsx."""
+"""Standard populations: ESP 2013 constants, and the French reference population the statistics get as a
+Series from the one reader of INSEE's xlsx (indicators.importing.insee_population)."""
 
 import pandas as pd
 import pytest
 
-from indicators.stats import esp2013, french_reference_population
-from indicators.stats.standard_populations import (
-    ESP2013_19_BANDS, INSEE_BANDS, LIFE_TABLE_BANDS, PopulationFileError, insee_population_rows,
+from indicators.importing.insee_population import (
+    PopulationFileError, insee_population_row, insee_reference_population,
 )
+from indicators.stats import BandError, esp2013, population_weights
+from indicators.stats.standard_populations import ESP2013_19_BANDS, INSEE_BANDS, LIFE_TABLE_BANDS
 from tests.stats import oracle
 
 XLSX = "population/estim-pop-dep-sexe-aq-1975-2021.xlsx"
+
+
+def french_reference_population(path, year=2018, area="france", bands=None):
+    """The France row of one year (the reader), each sex re-banded by the statistics when asked."""
+    france = insee_reference_population(path, year, area)
+    if bands is None:
+        return france
+    return pd.DataFrame({sex: population_weights(france[sex], bands) for sex in france.columns})
 
 
 def test_esp2013_has_21_bands_summing_to_100000():
@@ -77,4 +87,18 @@ def test_it_refuses_a_year_the_file_does_not_have(data_dir):
 
 def test_it_refuses_a_row_label_that_is_not_there(data_dir):
     with pytest.raises(PopulationFileError, match="no row labelled 'Atlantis'"):
-        insee_population_rows(data_dir / XLSX, 2021, "Atlantis")
+        insee_population_row(data_dir / XLSX, 2021, "Atlantis")
+
+
+def test_population_weights_put_bands_in_age_order_and_reband_them():
+    shuffled = pd.Series({"10+": 30.0, "0-4": 10.0, "5-9": 20.0})
+    assert list(population_weights(shuffled)) == [10.0, 20.0, 30.0]
+    assert population_weights(shuffled, ["0-9", "10+"]).to_dict() == {"0-9": 30.0, "10+": 30.0}
+
+
+@pytest.mark.parametrize("population", [pd.Series({"0-4": 10.0, "10+": 5.0}),
+                                        pd.Series({"0-4": -1.0, "5+": 5.0}),
+                                        pd.Series({"0-4": float("nan"), "5+": 5.0})])
+def test_population_weights_refuse_gaps_and_counts_that_are_not_counts(population):
+    with pytest.raises(BandError):
+        population_weights(population, name="test")

@@ -1,10 +1,8 @@
 """manage.py import_geography: COG 2026 codes and populations + IGN boundaries into Area & co."""
 
-import sys
-
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
+from config.progress import StepProgress
 from geo.importers import ImportDataError
 from geo.services import geography_import
 
@@ -24,18 +22,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         departments = [d.strip().upper() for d in (options["departments"] or "").split(",") if d.strip()] or None
-        bar = tqdm(total=PHASES, file=sys.stderr, unit="step", disable=options["verbosity"] == 0)
-
-        def step(name):
-            bar.set_description(name)
-            bar.update(1)
-
         try:
-            result = geography_import(options["data_dir"], departments, step=step)
+            progress = StepProgress(self.stderr, PHASES, label="import_geography", enabled=options["verbosity"] > 0)
+            with progress:
+                result = geography_import(options["data_dir"], departments, step=progress.step)
         except ImportDataError as exc:
             raise CommandError(str(exc)) from exc
-        finally:
-            bar.close()
         self._report(result)
 
     def _report(self, result):

@@ -1,6 +1,10 @@
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
 
+from config.progress import StepProgress
+
+STEPS = 3  # reference data, catalog, compute
+
 
 class Command(BaseCommand):
     help = ("Demo content, idempotent: the reference data of DATA_DIR, the indicator catalog and, when the compute "
@@ -11,11 +15,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         departments = options["departments"]
-        call_command("import_reference_data", *(["--departments", departments] if departments else []),
-                     stdout=self.stdout, stderr=self.stderr)
-        call_command("load_catalog", stdout=self.stdout, stderr=self.stderr)
-        # The compute pipeline lands separately; demo must work before and after it does.
-        if "compute" in get_commands():
-            call_command("compute", "--all", "--sync", stdout=self.stdout, stderr=self.stderr)
-        else:
-            self.stdout.write("compute command not installed: indicators not computed")
+        verbosity = options["verbosity"]
+        # The inner commands report their own steps (e.g. one per reference file) on the same stderr.
+        streams = {"stdout": self.stdout, "stderr": self.stderr, "verbosity": verbosity}
+        progress = StepProgress(self.stderr, STEPS, label="demo_data", enabled=verbosity > 0)
+        with progress:
+            progress.step("reference data")
+            call_command("import_reference_data", *(["--departments", departments] if departments else []),
+                         **streams)
+            progress.step("catalog")
+            call_command("load_catalog", **streams)
+            progress.step("compute")
+            # The compute pipeline lands separately; demo must work before and after it does.
+            if "compute" in get_commands():
+                call_command("compute", "--all", "--sync", **streams)
+            else:
+                self.stdout.write("compute command not installed: indicators not computed")

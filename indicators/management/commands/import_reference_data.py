@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from config.progress import StepProgress
 from indicators.services.datasets import format_report
-from indicators.services.reference import reference_data_import
+from indicators.services.reference import REFERENCE_STEPS, reference_data_import
 
 
 class Command(BaseCommand):
@@ -17,7 +18,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         only = [c.strip() for c in options["departments"].split(",") if c.strip()] or None
         failed = []
-        for outcome in reference_data_import(options["data_dir"], only):
+        progress = StepProgress(self.stderr, REFERENCE_STEPS, label="import_reference_data",
+                                enabled=options["verbosity"] > 0)
+        with progress:
+            outcomes = reference_data_import(options["data_dir"], only, step=progress.step)
+        for outcome in outcomes:
             result = outcome.result
             if not result.ok:
                 failed.append(outcome.dataset)
