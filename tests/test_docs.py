@@ -12,7 +12,7 @@ from indicators import stats
 from indicators.catalog.validation import METHODS
 from tests.conftest import ROOT
 
-ENV_HELPERS = {"env_str", "env_bool", "env_int", "env_list", "redis_url"}
+ENV_HELPERS = {"env_str", "env_bool", "env_int", "env_list", "redis_url", "env_float"}
 
 
 def _names_in_source() -> set[str]:
