@@ -14,14 +14,15 @@ policy (tests/browser/test_csp.py).
 """
 
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
 
 import drf_spectacular_sidecar
 from django.http import HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularRedocView
-from importlib.metadata import version
 
 from config.csp import HEADER, policy_header
 
@@ -51,6 +52,7 @@ def redoc_standalone(request):
 class RedocView(SpectacularRedocView):
     template_name = "drf_spectacular/redoc.html"
 
+    @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         response.data["redoc_standalone"] = reverse("api-redoc-js") + f"?v={SIDECAR_VERSION}"
