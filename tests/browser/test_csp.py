@@ -112,3 +112,18 @@ def test_the_admin_login_page_renders_under_the_policy(guarded):
     guarded.wait_for_selector("#login-form input[name=username]")
     assert guarded.locator("#login-form input[type=submit]").is_visible()
     assert_clean(guarded)
+
+
+@pytest.mark.parametrize("path", ["/admin/", "/admin/indicators/upload/add/", "/admin/geo/area/", "/admin/indicators/run/"])
+def test_staff_pages_work_under_the_policy_after_a_real_login(guarded, path):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_superuser("gestionnaire", "g@example.org", "mot-de-passe-solide-29")
+    guarded.goto(guarded.base_url + "/admin/login/?next=" + path)
+    guarded.fill("#id_username", "gestionnaire")
+    guarded.fill("#id_password", "mot-de-passe-solide-29")
+    guarded.click("#login-form input[type=submit]")
+    guarded.wait_for_url("**" + path)
+    guarded.wait_for_selector("#content")
+    assert guarded.locator("#user-tools").inner_text().upper().count("GESTIONNAIRE") == 1
+    assert_clean(guarded)
