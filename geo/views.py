@@ -2,6 +2,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from config.csp import csp_override
+
 OVERSEAS_DEPARTMENTS = ["971", "972", "973", "974", "976"]
 
 
@@ -23,6 +25,10 @@ def _map_strings() -> dict:
     }
 
 
+# plotly.js sets style *attributes* from script in dozens of places (`.attr("style", ...)`: hover labels,
+# colour bars, images), which style-src 'self' refuses; nothing else than attributes is relaxed (no <style>
+# element, no script), and only on the page that draws plotly.
+@csp_override(style_src_attr="'unsafe-inline'")
 def home(request):
     config = {
         "geojsonUrl": reverse("api-geojson", args=["__level__"]),

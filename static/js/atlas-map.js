@@ -128,7 +128,9 @@
     };
   }
 
-  var plotConfig = { displaylogo: false, responsive: true, scrollZoom: true, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
+  // No link, button or watermark pointing to plotly.com / Chart Studio: the page never sends data to a third party.
+  var plotConfig = { displaylogo: false, showLink: false, showSendToCloud: false, showEditInChartStudio: false,
+                     responsive: true, scrollZoom: true, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
 
   function renderLegend(classes) {
     legendEl.innerHTML = "";

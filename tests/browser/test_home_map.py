@@ -17,7 +17,7 @@ def france(data_dir):
 
 def open_home(page, path="/"):
     page.goto(page.base_url + path)
-    page.wait_for_function(MAP_READY)
+    page.wait_for_function("() => " + MAP_READY)
 
 
 def pixel_of(page, lon, lat):
@@ -63,7 +63,7 @@ def test_hovering_a_department_shows_its_name_code_and_density(page, france):
     open_home(page)
     page.mouse.move(*pixel_of(page, *square_centre(france["29"])))
     hover = page.locator("#map .hoverlayer")
-    page.wait_for_function("document.querySelector('#map .hoverlayer').textContent.includes('Finistère')")
+    page.wait_for_function("() => " + "document.querySelector('#map .hoverlayer').textContent.includes('Finistère')")
     text = hover.text_content()
     density = france["29"].population / france["29"].area_km2
     assert "Finistère (29)" in text
@@ -73,7 +73,7 @@ def test_hovering_a_department_shows_its_name_code_and_density(page, france):
 def test_clicking_a_department_shows_its_communes_and_back_returns_to_france(page, france):
     open_home(page)
     page.mouse.click(*pixel_of(page, *square_centre(france["29"])))
-    page.wait_for_function("document.getElementById('map').dataset.department === '29' && " + MAP_READY)
+    page.wait_for_function("() => " + "document.getElementById('map').dataset.department === '29' && " + MAP_READY)
     assert page.locator("#map-title").inner_text() == "Communes : Finistère (29)"
     points = page.evaluate("document.getElementById('map').data.filter(t => t.mode === 'markers')[0].customdata")
     assert sorted(points) == ["29019", "29026", "29042", "29232"]
@@ -81,7 +81,7 @@ def test_clicking_a_department_shows_its_communes_and_back_returns_to_france(pag
     page.wait_for_selector("#area-info h2")
     assert page.locator("#area-info h2").inner_text() == "Finistère (29)"
     page.get_by_role("button", name="← Retour à la France entière").click()
-    page.wait_for_function("document.getElementById('map').data.length === 101 && " + MAP_READY)
+    page.wait_for_function("() => " + "document.getElementById('map').data.length === 101 && " + MAP_READY)
     assert_only_local_requests(page)
 
 
@@ -92,7 +92,7 @@ def test_the_search_box_finds_chateaulin_without_its_accent_and_opens_its_depart
     result.wait_for()
     assert result.inner_text().startswith("Châteaulin (29026)")
     result.click()
-    page.wait_for_function("document.getElementById('map').dataset.department === '29' && " + MAP_READY)
+    page.wait_for_function("() => " + "document.getElementById('map').dataset.department === '29' && " + MAP_READY)
     assert page.locator("#map-title").inner_text() == "Communes : Finistère (29)"
     page.wait_for_selector("#area-info h2")
     assert page.locator("#area-info h2").inner_text() == "Châteaulin (29026)"
