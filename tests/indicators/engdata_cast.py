@@ -50,3 +50,13 @@ def department_dataset(db):
 @pytest.fixture
 def commune_dataset(db):
     return Dataset.objects.create(code="naissances", name="Naissances", level=Level.COMMUNE)
+
+
+def write(tmp_path, text, name="data.csv", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def errors_of(result):
+    return [(e["line"], e["column"], e["value"], e["reason"]) for e in result.report["errors"]]

@@ -13,14 +13,10 @@ from indicators.importing import validation
 from indicators.models import Observation, Upload
 from indicators.services.datasets import dataset_import
 
-from .engdata_cast import cast, department_dataset  # noqa: F401
+from .engdata_cast import cast, department_dataset, errors_of  # noqa: F401# noqa: F401
 
 HEADER = "area_code,period,sex,age_band,category,value\n"
 GOOD = "29,2019,T,all,,1\n2A,2019,T,all,,2\n"
-
-
-def errors_of(result):
-    return [(e["line"], e["column"], e["value"], e["reason"]) for e in result.report["errors"]]
 
 
 @pytest.fixture

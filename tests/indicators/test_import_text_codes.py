@@ -11,19 +11,9 @@ from indicators.formulas import csv_safe_cell, looks_like_formula
 from indicators.models import Observation, Upload
 from indicators.services.datasets import dataset_import
 
-from .engdata_cast import cast, department_dataset  # noqa: F401
+from .engdata_cast import cast, department_dataset, write, errors_of  # noqa: F401# noqa: F401
 
 HEADER = "area_code,period,sex,age_band,category,value\n"
-
-
-def write(tmp_path, text, name="data.csv", encoding="utf-8"):
-    path = tmp_path / name
-    path.write_bytes(text.encode(encoding))
-    return path
-
-
-def errors_of(result):
-    return [(e["line"], e["column"], e["value"], e["reason"]) for e in result.report["errors"]]
 
 
 def categories():

@@ -7,20 +7,10 @@ from geo.models import Level
 from indicators.models import Dataset, Observation, Upload
 from indicators.services.datasets import dataset_import
 
-from .engdata_cast import cast, commune_dataset, department_dataset  # noqa: F401
+from .engdata_cast import cast, commune_dataset, department_dataset, write, errors_of  # noqa: F401# noqa: F401
 
 HEADER = "area_code,period,sex,age_band,value\n"
 GOOD = "29,2019,M,0-4,10\n2A,2019,F,0-4,12\n"
-
-
-def write(tmp_path, text, name="data.csv", encoding="utf-8"):
-    path = tmp_path / name
-    path.write_bytes(text.encode(encoding))
-    return path
-
-
-def errors_of(result):
-    return [(e["line"], e["column"], e["value"], e["reason"]) for e in result.report["errors"]]
 
 
 @pytest.fixture
