@@ -17,8 +17,8 @@ DEAD = [
 ]
 
 
-def test_the_unused_xlrd_dependency_is_not_declared():
-    # No reader opens a legacy .xls file; pandas would need xlrd only for that.
+def test_the_deprecated_xlrd_dependency_is_not_declared():
+    # The one legacy .xls file (CNAM ALD) is read with pandas' calamine engine: pandas 3 deprecates xlrd.
     for name in ("pyproject.toml", "requirements.lock"):
         assert not re.search(r"^\s*\"?xlrd\b", (ROOT / name).read_text(), re.M), f"xlrd still in {name}"
 
