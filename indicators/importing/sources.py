@@ -66,7 +66,7 @@ def read_source_csv(path: Path, header: list[str], sep: str) -> pd.DataFrame:
                             quotechar='"', engine="c")
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         line = re.search(r"line (\d+)", str(exc))
-        raise source_error(path, int(line.group(1)) if line else 0, "(line)", None,
+        raise source_error(path, int(line.group(1)) if line else 0, "(extra field)", None,
                            f"not {len(header)} fields separated by {sep!r}: {exc}") from exc
     table = table.assign(line=pd.RangeIndex(2, len(table) + 2))
     short = table[header].isna()
