@@ -32,7 +32,10 @@ DECIMAL = r"\d+(?:\.\d+)?"
 
 
 def source_error(path: Path, line: int, field: str, value, reason: str) -> FileFormatError:
-    """The import's error for a published file, its message naming file, line and field."""
+    """The import's error for a published file, its message naming file, line and field.
+
+    ``path``: the file, or a label such as ``"file.xls, sheet Name"`` (Excel forbids ``/`` in sheet names).
+    """
     shown = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
     message = f"{Path(path).name} line {line}, field {field}: {reason}"
     if shown:
