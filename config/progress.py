@@ -80,8 +80,8 @@ class StepProgress:
         self.close("failed" if exc_type else "done")
 
 
-def _megabytes(n: int) -> str:
-    return f"{n / 1e6:.1f} MB"
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.1f} kB"
 
 
 class FileProgress:
@@ -107,7 +107,7 @@ class FileProgress:
     def advance(self, n: int, restart: bool = False) -> None:
         if self.terminal and self.bar is None:
             self.bar = tqdm(total=self.size, initial=self.initial, file=_raw(self.stream), unit="B",
-                            unit_scale=True, desc=f"{self.prefix}{self.count}/{self.total} {self.name}")
+                            unit_scale=True, leave=False, desc=f"{self.prefix}{self.count}/{self.total} {self.name}")
         if restart:  # the server could not resume: the bytes counted so far were thrown away
             self.initial, self.received = 0, 0
             if self.bar is not None:
@@ -123,9 +123,9 @@ class FileProgress:
         seconds = time.perf_counter() - self.started
         if not self.enabled or (self.terminal and outcome == "present"):
             return  # a terminal shows transfers and problems only; the command sums up the rest
-        detail = f" {_megabytes(self.received)} in {seconds:.1f} s" if self.received else ""
+        detail = f" {_size(self.received)} in {seconds:.1f} s" if self.received else ""
         if self.initial and self.received:
-            detail += f" (resumed at {_megabytes(self.initial)})"
+            detail += f" (resumed at {_size(self.initial)})"
         line = f"{self.prefix}file {self.count}/{self.total} {self.name} {outcome}{detail}"
         if self.terminal:
             tqdm.write(line, file=_raw(self.stream))
