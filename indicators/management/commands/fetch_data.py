@@ -22,7 +22,7 @@ class Command(BaseCommand):
                             "publishers (default: ATLAS_DATA_BASE_URL)")
         parser.add_argument("--manifest", help=f"Manifest to read (default: {MANIFEST.name} of indicators/sources)")
         parser.add_argument("--only", action="append", default=[], metavar="PATH",
-                            help="Fetch only the files under this path of DATA_DIR (repeatable), e.g. health/drees-rpps")
+                            help="Only the files under this path of DATA_DIR (repeatable), e.g. health/drees-rpps")
 
     def handle(self, *args, **options):
         manifest = Path(options["manifest"] or MANIFEST)
