@@ -24,9 +24,16 @@ class FetchOutcome:
 
 
 class _Silent:
-    def begin(self, path, size, initial=0): pass
-    def advance(self, n, restart=False): pass
-    def end(self, outcome): pass
+    """The progress interface of config.progress.FileProgress, reporting nothing."""
+
+    def begin(self, path, size, initial=0):
+        pass
+
+    def advance(self, n, restart=False):
+        pass
+
+    def end(self, outcome):
+        pass
 
 
 def is_valid(path: Path, source: SourceFile) -> bool:
