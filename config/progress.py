@@ -27,6 +27,13 @@ def _isatty(stream) -> bool:
         return False
 
 
+def _write_line(stream, text: str) -> None:
+    stream.write(text + "\n")
+    flush = getattr(stream, "flush", None)
+    if flush:
+        flush()
+
+
 class StepProgress:
     """``step(name)`` starts a step (and finishes the previous one); ``close()`` finishes the last one.
 
@@ -60,10 +67,7 @@ class StepProgress:
         self.current = None
 
     def _line(self, text: str) -> None:
-        self.stream.write(text + "\n")
-        flush = getattr(self.stream, "flush", None)
-        if flush:
-            flush()
+        _write_line(self.stream, text)
 
     def close(self, outcome: str = "done") -> None:
         self._finish(outcome)
@@ -74,3 +78,56 @@ class StepProgress:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         self.close("failed" if exc_type else "done")
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.1f} kB"
+
+
+class FileProgress:
+    """Progress of a command that handles files one by one (``fetch_data``).
+
+    ``begin(name, size, initial)`` starts a file, ``advance(n)`` counts bytes received, ``end(outcome)``
+    finishes it. On a terminal: a byte bar per transferred file. Elsewhere: one line per file when it ends
+    (``fetch_data: file 3/132 cog/communes.json downloaded 8.6 MB in 1.2 s``).
+    """
+
+    def __init__(self, stream, total: int, *, label: str = "", enabled: bool = True):
+        self.stream, self.total, self.enabled = stream, total, enabled
+        self.prefix = f"{label}: " if label else ""
+        self.terminal = enabled and _isatty(stream)
+        self.count, self.received, self.started = 0, 0, 0.0
+        self.name, self.bar = "", None
+
+    def begin(self, name: str, size: int, initial: int = 0) -> None:
+        self.count += 1
+        self.name, self.received, self.started = name, 0, time.perf_counter()
+        self.size, self.initial = size, initial
+
+    def advance(self, n: int, restart: bool = False) -> None:
+        if self.terminal and self.bar is None:
+            self.bar = tqdm(total=self.size, initial=self.initial, file=_raw(self.stream), unit="B",
+                            unit_scale=True, leave=False, desc=f"{self.prefix}{self.count}/{self.total} {self.name}")
+        if restart:  # the server could not resume: the bytes counted so far were thrown away
+            self.initial, self.received = 0, 0
+            if self.bar is not None:
+                self.bar.reset(total=self.size)
+        self.received += n
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def end(self, outcome: str) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        seconds = time.perf_counter() - self.started
+        if not self.enabled or (self.terminal and outcome == "present"):
+            return  # a terminal shows transfers and problems only; the command sums up the rest
+        detail = f" {_size(self.received)} in {seconds:.1f} s" if self.received else ""
+        if self.initial and self.received:
+            detail += f" (resumed at {_size(self.initial)})"
+        line = f"{self.prefix}file {self.count}/{self.total} {self.name} {outcome}{detail}"
+        if self.terminal:
+            tqdm.write(line, file=_raw(self.stream))
+        else:
+            _write_line(self.stream, line)

@@ -30,6 +30,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # Reference data (COG, boundaries, INSEE populations...) is read from here, never from the repository.
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR.parent / "shared" / "data"))).resolve()
+# A mirror holding DATA_DIR's layout; `manage.py fetch_data` then downloads from it instead of the publishers.
+DATA_BASE_URL = env_str("ATLAS_DATA_BASE_URL", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.core.management.base import OutputWrapper
 
-from config.progress import StepProgress
+from config.progress import FileProgress, StepProgress
 
 
 class Terminal(io.StringIO):
@@ -48,3 +48,30 @@ def test_verbosity_0_prints_nothing():
     with StepProgress(out, 1, enabled=False) as progress:
         progress.step("reading")
     assert out.getvalue() == ""
+
+
+def test_off_a_terminal_each_file_prints_one_line_with_what_happened_to_it():
+    out = io.StringIO()
+    progress = FileProgress(OutputWrapper(out), 2, label="fetch")
+    progress.begin("cog/regions.json", 2323)
+    progress.end("present")
+    progress.begin("cog/ept.json", 16183, initial=16000)
+    progress.advance(183)
+    progress.end("downloaded")
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "fetch: file 1/2 cog/regions.json present"
+    assert re.fullmatch(r"fetch: file 2/2 cog/ept.json downloaded 0\.2 kB in \d+\.\d s \(resumed at 16\.0 kB\)", lines[1])
+
+
+def test_on_a_terminal_a_download_draws_a_byte_bar_and_valid_files_stay_quiet():
+    out = Terminal()
+    progress = FileProgress(OutputWrapper(out), 2, label="fetch")
+    progress.begin("cog/regions.json", 2323)
+    progress.end("present")
+    assert out.getvalue() == ""
+    progress.begin("cog/ept.json", 16183)
+    progress.advance(16183)
+    progress.end("downloaded")
+    text = out.getvalue()
+    assert "\r" in text and "2/2 cog/ept.json" in text and "/16.2k" in text
+    assert text.endswith("fetch: file 2/2 cog/ept.json downloaded 16.2 kB in 0.0 s\n")

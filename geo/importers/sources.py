@@ -65,6 +65,7 @@ def resolve(data_dir: Path) -> dict[str, Path]:
     for key, source in SOURCES.items():
         path = (Path(data_dir) / source.relative_path).resolve()
         if not path.is_file():
-            raise ImportDataError(f"Missing file {path}. Download it from: {source.download}")
+            raise ImportDataError(f"Missing file {path}. Download it from: {source.download} "
+                                  "(`manage.py fetch_data` fetches every source file into DATA_DIR)")
         paths[key] = path
     return paths
