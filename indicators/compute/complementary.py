@@ -20,13 +20,18 @@ Method and references: docs/methods/disclosure.md. Plain pandas/numpy, no Django
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from .audit import feasible_intervals, period_years
-from .disclosure import secondary_across_sex
+from .audit import LOCAL_BUDGET, AuditResult, audit_model, certify, interval_result, period_years, truth_center
+from .certificates import SEED, solution
+from .sex_rule import secondary_across_sex
 
 MAX_ROUNDS = 30
+# A container of at most this many observed areas may lose its counts to merge two atoms (not France).
+MERGE_CONTAINER_LIMIT = 2_000
 GROUP = ["container", "kind", "period", "sex"]
 
 
@@ -66,31 +71,180 @@ def _period_groups(keyed: pd.DataFrame) -> pd.DataFrame | None:
 
 def complementary_suppression(cells: pd.DataFrame, withheld: np.ndarray, sources: pd.DataFrame,
                               parents: pd.Series, threshold: float) -> np.ndarray:
-    """Extend ``withheld`` (primary and sex rule) until every withheld count is protected.
+    """Extend ``withheld`` (primary and sex rule) until every withheld count is protected; the mask."""
+    return complementary_protection(cells, withheld, sources, parents, threshold).mask
 
-    ``cells``: area_id, period, sex, numerator (the true counts). ``sources``: target, source, as for the
-    audit. ``parents``: parent area id by area id. Returns the new mask (a superset of ``withheld``).
-    """
+
+@dataclass
+class Protection:
+    mask: np.ndarray  # withheld cells, a superset of the input mask
+    audit: AuditResult  # every withheld cell's certified interval (all protected)
+    rounds: int
+
+
+def complementary_protection(cells: pd.DataFrame, withheld: np.ndarray, sources: pd.DataFrame,
+                             parents: pd.Series, threshold: float) -> Protection:
+    """``cells``: area_id, period, sex, numerator (the true counts). ``sources``: target, source, as for the
+    audit. ``parents``: parent area id by area id. Raises ComplementaryError when no protection is found."""
     cells = cells.reset_index(drop=True)
     counts = cells["numerator"].to_numpy(dtype=float)
     withheld = withheld.copy()
-    membership = groups_of(cells, sources, parents)
-    container_cell = _container_cells(cells)
-    for _ in range(MAX_ROUNDS):
-        audited = cells[["area_id", "period", "sex"]].copy()
-        audited["numerator"] = np.where(withheld, np.nan, counts)
-        audited["withheld"] = withheld
-        result = feasible_intervals(audited, sources, threshold)
-        if result.ok:
-            return withheld
-        narrow = _cell_index(cells, result.recoverable)
-        added = _round(narrow, membership, container_cell, counts, withheld, threshold)
+    model = audit_model(cells, sources)
+    center = truth_center(model, cells, counts)
+    if center is None:  # pooled periods only: any feasible point of the primary pattern serves
+        center = _feasible_point(model, ~withheld, counts)
+    atoms = _atoms(sources)
+    membership = None
+    low = np.zeros(len(cells))
+    high = np.zeros(len(cells))
+    # Not computable cells (no count) are unknowns, not secrets. Certificates only widen as more is withheld:
+    # certified cells stay certified, so each round looks at the open and the newly withheld cells only.
+    open_ = withheld & np.isfinite(counts)
+    for round_ in range(1, MAX_ROUNDS + 1):
+        rows = np.flatnonzero(open_)
+        budget = LOCAL_BUDGET if len(rows) <= LOCAL_BUDGET else 0
+        row_low, row_high, certified = certify(model, withheld, counts, center, threshold, budget, rows)
+        low[rows], high[rows] = row_low, row_high
+        narrow = rows[~certified]
+        open_[:] = False
+        if len(narrow) == 0:
+            return Protection(withheld, _audit(cells, withheld, low, high, threshold), round_)
+        added = _mirror(narrow, cells, counts, withheld, atoms)
+        rest = np.setdiff1d(narrow, _mirrored_from(narrow, cells, withheld | added, atoms))
+        if len(rest):
+            merged = _merge_atoms(rest, cells, counts, withheld | added, sources, atoms)
+            added |= merged
+        # Aggregates (a region with one department) are often covered once their areas are: the groups'
+        # rule, which withholds more, only when the atoms' rules found nothing to do this round.
+        if len(rest) and not added.any():
+            membership = groups_of(cells, sources, parents) if membership is None else membership
+            added |= _round(rest, membership, _container_cells(cells), counts, withheld | added, threshold)
         if not added.any():
             raise ComplementaryError(f"{len(narrow)} withheld cell(s) stay recoverable and no cell is left to "
-                                     "withhold around them")
-        withheld |= added
-        withheld = secondary_across_sex(cells, withheld, counts)
-    raise ComplementaryError(f"withheld cells still recoverable after {MAX_ROUNDS} rounds")
+                                     f"withhold around them: {_names(cells, narrow)}")
+        before = withheld
+        withheld = secondary_across_sex(cells, withheld | added, counts)
+        open_ = (narrow_mask(len(cells), narrow) | (withheld & ~before)) & np.isfinite(counts)
+    raise ComplementaryError(f"withheld cells still recoverable after {MAX_ROUNDS} rounds: {_names(cells, narrow)}")
+
+
+def narrow_mask(n: int, rows: np.ndarray) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    mask[rows] = True
+    return mask
+
+
+def _names(cells: pd.DataFrame, rows: np.ndarray, limit: int = 5) -> str:
+    shown = cells.iloc[rows[:limit]]
+    text = ", ".join(f"area {a} {p} {s}" for a, p, s in shown[["area_id", "period", "sex"]].to_numpy())
+    return text + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
+
+
+def _audit(cells, withheld, low, high, threshold) -> AuditResult:
+    out = cells.loc[withheld, ["area_id", "period", "sex"]].reset_index(drop=True)
+    out["lower"], out["upper"] = low[withheld], high[withheld]
+    out["exact"] = False
+    return interval_result(out, threshold, [])
+
+
+def _feasible_point(model, known: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    point = solution(np.ones(model.matrix.shape[1]), model.matrix[known], counts[known])
+    if point is None:
+        raise ComplementaryError("the published counts contradict each other: no non-negative solution")
+    return point
+
+
+def _atoms(sources: pd.DataFrame) -> pd.Series:
+    """Atom by observed area: areas held by exactly the same containers (a commune's EPCI, department,
+    region, territory...) are one atom; two withheld areas of one atom are twins an attacker cannot split."""
+    pairs = sources[sources["target"].to_numpy() != sources["source"].to_numpy()]
+    observed = np.unique(sources["source"].to_numpy())
+    targets, target_codes = np.unique(pairs["target"].to_numpy(), return_inverse=True)
+    weights = np.random.default_rng(SEED).random((2, len(targets)))
+    at = np.searchsorted(observed, pairs["source"].to_numpy())
+    hashes = [np.bincount(at, weights=w[target_codes], minlength=len(observed)).round(9) for w in weights]
+    codes, _ = pd.factorize(pd.MultiIndex.from_arrays(hashes))
+    return pd.Series(codes, index=observed)
+
+
+def _keyed(cells: pd.DataFrame, counts: np.ndarray, atoms: pd.Series) -> pd.DataFrame:
+    keyed = cells[["area_id", "period", "sex"]].reset_index(names="cell")
+    keyed["atom"] = atoms.reindex(keyed["area_id"].to_numpy()).to_numpy()
+    keyed["count"] = counts
+    return keyed
+
+
+def _mirror(narrow: np.ndarray, cells: pd.DataFrame, counts: np.ndarray, withheld: np.ndarray,
+            atoms: pd.Series) -> np.ndarray:
+    """For each open cell of an observed area: the smallest published count of the same period and sex in
+    its atom (ties by area id) goes, with every sex its area withholds where the open cell's area does, so
+    the two areas' base cells become twins (or swap pairs when both totals stay published)."""
+    added = np.zeros(len(cells), dtype=bool)
+    keyed = _keyed(cells, counts, atoms)
+    open_cells = keyed.iloc[narrow].dropna(subset=["atom"])
+    candidates = keyed[~withheld].dropna(subset=["atom"])
+    pairs = open_cells.merge(candidates, on=["atom", "period", "sex"], suffixes=("", "_j"))
+    pairs = pairs[pairs["area_id"] != pairs["area_id_j"]]
+    if pairs.empty:
+        return added
+    pick = pairs.sort_values(["cell", "count_j", "area_id_j"], kind="stable").drop_duplicates("cell")
+    pattern = keyed.loc[withheld, ["area_id", "period", "sex"]]
+    mirrored = pick[["area_id", "area_id_j", "period"]].drop_duplicates().merge(pattern, on=["area_id", "period"])
+    index = pd.MultiIndex.from_frame(cells[["area_id", "period", "sex"]])
+    where = index.get_indexer(pd.MultiIndex.from_arrays([mirrored["area_id_j"], mirrored["period"], mirrored["sex"]]))
+    added[where[where >= 0]] = True
+    added[pick["cell_j"].to_numpy()] = True
+    return added & ~withheld
+
+
+def _merge_atoms(rest, cells, counts, withheld, sources, atoms) -> np.ndarray:
+    """Open cells of an atom with nothing left to give (all its areas withheld, less than the threshold in
+    all): the atom is merged with the sibling atom that costs least, by withholding the containers' counts
+    that tell the two apart (every sex, for the period): an EPCI cut by a department border leaves a
+    two-commune atom whose twins are then the withheld communes of a neighbouring EPCI of that department."""
+    added = np.zeros(len(cells), dtype=bool)
+    keyed = _keyed(cells, counts, atoms)
+    stuck = keyed.iloc[rest].dropna(subset=["atom"])[["atom", "period"]].drop_duplicates()
+    if stuck.empty:
+        return added
+    pairs = sources[sources["target"].to_numpy() != sources["source"].to_numpy()]
+    size = pairs.groupby("target")["source"].size()
+    # Containers of an atom (small ones: an EPCI, a department, a territory; not a region or France).
+    small = pairs[pairs["target"].map(size).to_numpy() <= MERGE_CONTAINER_LIMIT]
+    holds = small.assign(atom=atoms.reindex(small["source"].to_numpy()).to_numpy())[["atom", "target"]]
+    holds = holds.drop_duplicates()
+    withheld_mass = keyed[withheld.astype(bool)].dropna(subset=["atom"]).groupby("atom")["count"].sum()
+    pub = keyed.loc[~withheld].groupby(["area_id", "period"])["count"].sum()
+    cost_of = pub.to_dict()
+    atom_holds = holds.groupby("atom")["target"].apply(frozenset).to_dict()
+    holders = holds.groupby("target")["atom"].apply(list).to_dict()
+    index = pd.MultiIndex.from_frame(cells[["area_id", "period", "sex"]])
+    for atom, period in stuck.itertuples(index=False):  # a handful per round: the atoms the mirror rule cannot help
+        mine = atom_holds.get(atom, frozenset())
+        siblings = {b for k in mine for b in holders.get(k, []) if b != atom and withheld_mass.get(b, 0.0) > 0}
+        best = None
+        for b in sorted(siblings):
+            apart = mine ^ atom_holds[b]
+            cost = sum(cost_of.get((k, period), 0.0) for k in apart)  # the counts lost, smallest first
+            if best is None or cost < best[0]:
+                best = (cost, sorted(apart))
+        if best is None:
+            continue
+        keys = pd.MultiIndex.from_tuples([(k, period, sex) for k in best[1] for sex in ("M", "F", "T")])
+        where = index.get_indexer(keys)
+        added[where[where >= 0]] = True
+    return added & ~withheld
+
+
+def _mirrored_from(narrow, cells, withheld, atoms) -> np.ndarray:
+    """The open cells whose atom still holds another area with the same period and sex (the mirror rule
+    can act for them again next round); the others need their containers' groups."""
+    keyed = _keyed(cells, np.zeros(len(cells)), atoms)
+    open_cells = keyed.iloc[narrow].dropna(subset=["atom"])
+    others = keyed.dropna(subset=["atom"])[["cell", "area_id", "atom", "period", "sex"]]
+    pairs = open_cells.merge(others, on=["atom", "period", "sex"], suffixes=("", "_j"))
+    pairs = pairs[(pairs["area_id"] != pairs["area_id_j"]) & ~withheld[pairs["cell_j"].to_numpy()]]
+    return np.unique(pairs["cell"].to_numpy())
 
 
 def _cell_index(cells: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
