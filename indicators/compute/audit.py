@@ -78,6 +78,12 @@ def period_years(label) -> tuple[int, ...]:
     return (int(text),)
 
 
+def _period_spans(cells: pd.DataFrame) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+    """(label code per cell, years of each distinct label): parsed once per label, not per cell."""
+    codes, labels = pd.factorize(cells["period"])
+    return codes, [period_years(label) for label in labels]
+
+
 def _expand(counts: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For row r repeated counts[r] times: (row numbers, starts[r] + 0..counts[r]-1)."""
     rows = np.repeat(np.arange(len(counts)), counts)
@@ -95,8 +101,7 @@ def audit_model(cells: pd.DataFrame, sources: pd.DataFrame) -> AuditModel:
     left = np.searchsorted(targets, area, "left")
     cell, at = _expand(np.searchsorted(targets, area, "right") - left, left)
     source = source_ids[at]
-    period_codes, labels = pd.factorize(cells["period"])
-    spans = [period_years(label) for label in labels]
+    period_codes, spans = _period_spans(cells)
     years = np.unique(np.concatenate([np.asarray(s) for s in spans])) if spans else np.array([], dtype=np.int64)
     flat = np.concatenate([np.searchsorted(years, s) for s in spans]) if spans else np.array([], dtype=np.int64)
     span_len = np.array([len(s) for s in spans], dtype=np.int64)
@@ -134,12 +139,14 @@ def truth_center(model: AuditModel, cells: pd.DataFrame, true_counts: np.ndarray
     None when the cells do not give every base cell (pooled periods only) or the point does not add up to
     the published counts (e.g. counts left not computable): the caller then finds a point by programming.
     """
-    single = cells["period"].map(lambda p: len(period_years(p)) == 1).to_numpy(dtype=bool)
+    codes, spans = _period_spans(cells)
+    single = np.array([len(s) == 1 for s in spans], dtype=bool)[codes] if spans else np.zeros(0, dtype=bool)
     if not single.any():
         return None
+    first_year = np.array([s[0] for s in spans], dtype=np.int64)
     split = bool((cells["sex"] != "T").any())
     own = pd.DataFrame({"source": cells["area_id"].to_numpy(dtype=np.int64)[single],
-                        "year": [period_years(p)[0] for p in cells["period"].to_numpy()[single]],
+                        "year": first_year[codes[single]],
                         "base_sex": cells["sex"].map(SEX_CODES).to_numpy()[single],
                         "count": np.asarray(true_counts, dtype=float)[single]})
     if split:

@@ -94,6 +94,8 @@ def complementary_protection(cells: pd.DataFrame, withheld: np.ndarray, sources:
     if center is None:  # pooled periods only: any feasible point of the primary pattern serves
         center = _feasible_point(model, ~withheld, counts)
     atoms = _atoms(sources)
+    keyed = _keyed(cells, counts, atoms.of_area)
+    cell_of = _container_cells(cells)  # cell number by (area, period, sex), built once
     membership = None
     low = np.zeros(len(cells))
     high = np.zeros(len(cells))
@@ -109,26 +111,25 @@ def complementary_protection(cells: pd.DataFrame, withheld: np.ndarray, sources:
         open_[:] = False
         if len(narrow) == 0:
             return Protection(withheld, _audit(cells, withheld, low, high, threshold), round_)
-        added = _mirror(narrow, cells, counts, withheld, atoms)
-        rest = np.setdiff1d(narrow, _mirrored_from(narrow, cells, withheld | added, atoms))
+        added = _mirror(narrow, keyed, withheld, cell_of)
+        rest = np.setdiff1d(narrow, _atom_mates(keyed, narrow, ~(withheld | added))["cell"].to_numpy())
         if len(rest):
-            merged = _merge_atoms(rest, cells, counts, withheld | added, sources, atoms)
-            added |= merged
+            added |= _merge_atoms(rest, keyed, withheld | added, atoms, cell_of)
         # Aggregates (a region with one department) are often covered once their areas are: the groups'
         # rule, which withholds more, only when the atoms' rules found nothing to do this round.
         if len(rest) and not added.any():
             membership = groups_of(cells, sources, parents) if membership is None else membership
-            added |= _round(rest, membership, _container_cells(cells), counts, withheld | added, threshold)
+            added |= _round(rest, membership, cell_of, counts, withheld | added, threshold)
         if not added.any():
             raise ComplementaryError(f"{len(narrow)} withheld cell(s) stay recoverable and no cell is left to "
                                      f"withhold around them: {_names(cells, narrow)}")
         before = withheld
         withheld = secondary_across_sex(cells, withheld | added, counts)
-        open_ = (narrow_mask(len(cells), narrow) | (withheld & ~before)) & np.isfinite(counts)
+        open_ = (_mask(len(cells), narrow) | (withheld & ~before)) & np.isfinite(counts)
     raise ComplementaryError(f"withheld cells still recoverable after {MAX_ROUNDS} rounds: {_names(cells, narrow)}")
 
 
-def narrow_mask(n: int, rows: np.ndarray) -> np.ndarray:
+def _mask(n: int, rows: np.ndarray) -> np.ndarray:
     mask = np.zeros(n, dtype=bool)
     mask[rows] = True
     return mask
@@ -154,9 +155,18 @@ def _feasible_point(model, known: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return point
 
 
-def _atoms(sources: pd.DataFrame) -> pd.Series:
-    """Atom by observed area: areas held by exactly the same containers (a commune's EPCI, department,
-    region, territory...) are one atom; two withheld areas of one atom are twins an attacker cannot split."""
+@dataclass
+class Atoms:
+    """Atom by observed area (areas held by exactly the same containers: a commune's EPCI, department,
+    region, territory... are one atom; two withheld areas of one atom are twins an attacker cannot split),
+    and the small containers of each atom (an EPCI, a department, a territory; not France)."""
+
+    of_area: pd.Series
+    holds: dict  # atom -> frozenset of its small containers
+    holders: dict  # small container -> atoms under it
+
+
+def _atoms(sources: pd.DataFrame) -> Atoms:
     pairs = sources[sources["target"].to_numpy() != sources["source"].to_numpy()]
     observed = np.unique(sources["source"].to_numpy())
     targets, target_codes = np.unique(pairs["target"].to_numpy(), return_inverse=True)
@@ -164,92 +174,76 @@ def _atoms(sources: pd.DataFrame) -> pd.Series:
     at = np.searchsorted(observed, pairs["source"].to_numpy())
     hashes = [np.bincount(at, weights=w[target_codes], minlength=len(observed)).round(9) for w in weights]
     codes, _ = pd.factorize(pd.MultiIndex.from_arrays(hashes))
-    return pd.Series(codes, index=observed)
+    size = np.bincount(target_codes)
+    small = pairs[size[target_codes] <= MERGE_CONTAINER_LIMIT]
+    holds = pd.DataFrame({"atom": codes[np.searchsorted(observed, small["source"].to_numpy())],
+                          "target": small["target"].to_numpy()}).drop_duplicates()
+    return Atoms(pd.Series(codes, index=observed), holds.groupby("atom")["target"].apply(frozenset).to_dict(),
+                 holds.groupby("target")["atom"].apply(list).to_dict())
 
 
-def _keyed(cells: pd.DataFrame, counts: np.ndarray, atoms: pd.Series) -> pd.DataFrame:
+def _keyed(cells: pd.DataFrame, counts: np.ndarray, atom_of_area: pd.Series) -> pd.DataFrame:
+    """Cells with their number, atom (NaN: not an observed area) and true count."""
     keyed = cells[["area_id", "period", "sex"]].reset_index(names="cell")
-    keyed["atom"] = atoms.reindex(keyed["area_id"].to_numpy()).to_numpy()
+    keyed["atom"] = atom_of_area.reindex(keyed["area_id"].to_numpy()).to_numpy()
     keyed["count"] = counts
     return keyed
 
 
-def _mirror(narrow: np.ndarray, cells: pd.DataFrame, counts: np.ndarray, withheld: np.ndarray,
-            atoms: pd.Series) -> np.ndarray:
+def _atom_mates(keyed: pd.DataFrame, narrow: np.ndarray, eligible: np.ndarray) -> pd.DataFrame:
+    """(open cell, cell of another area of its atom, same period and sex) pairs whose mate is ``eligible``."""
+    open_cells = keyed.iloc[narrow].dropna(subset=["atom"])
+    mates = keyed[eligible].dropna(subset=["atom"])
+    pairs = open_cells.merge(mates, on=["atom", "period", "sex"], suffixes=("", "_j"))
+    return pairs[pairs["area_id"] != pairs["area_id_j"]]
+
+
+def _mirror(narrow: np.ndarray, keyed: pd.DataFrame, withheld: np.ndarray, cell_of: pd.Series) -> np.ndarray:
     """For each open cell of an observed area: the smallest published count of the same period and sex in
     its atom (ties by area id) goes, with every sex its area withholds where the open cell's area does, so
     the two areas' base cells become twins (or swap pairs when both totals stay published)."""
-    added = np.zeros(len(cells), dtype=bool)
-    keyed = _keyed(cells, counts, atoms)
-    open_cells = keyed.iloc[narrow].dropna(subset=["atom"])
-    candidates = keyed[~withheld].dropna(subset=["atom"])
-    pairs = open_cells.merge(candidates, on=["atom", "period", "sex"], suffixes=("", "_j"))
-    pairs = pairs[pairs["area_id"] != pairs["area_id_j"]]
+    added = np.zeros(len(keyed), dtype=bool)
+    pairs = _atom_mates(keyed, narrow, ~withheld)
     if pairs.empty:
         return added
     pick = pairs.sort_values(["cell", "count_j", "area_id_j"], kind="stable").drop_duplicates("cell")
     pattern = keyed.loc[withheld, ["area_id", "period", "sex"]]
     mirrored = pick[["area_id", "area_id_j", "period"]].drop_duplicates().merge(pattern, on=["area_id", "period"])
-    index = pd.MultiIndex.from_frame(cells[["area_id", "period", "sex"]])
-    where = index.get_indexer(pd.MultiIndex.from_arrays([mirrored["area_id_j"], mirrored["period"], mirrored["sex"]]))
-    added[where[where >= 0]] = True
+    where = cell_of.index.get_indexer(pd.MultiIndex.from_arrays(
+        [mirrored["area_id_j"], mirrored["period"], mirrored["sex"]]))
+    added[cell_of.to_numpy()[where[where >= 0]]] = True
     added[pick["cell_j"].to_numpy()] = True
     return added & ~withheld
 
 
-def _merge_atoms(rest, cells, counts, withheld, sources, atoms) -> np.ndarray:
+def _merge_atoms(rest: np.ndarray, keyed: pd.DataFrame, withheld: np.ndarray, atoms: Atoms,
+                 cell_of: pd.Series) -> np.ndarray:
     """Open cells of an atom with nothing left to give (all its areas withheld, less than the threshold in
     all): the atom is merged with the sibling atom that costs least, by withholding the containers' counts
     that tell the two apart (every sex, for the period): an EPCI cut by a department border leaves a
     two-commune atom whose twins are then the withheld communes of a neighbouring EPCI of that department."""
-    added = np.zeros(len(cells), dtype=bool)
-    keyed = _keyed(cells, counts, atoms)
+    added = np.zeros(len(keyed), dtype=bool)
     stuck = keyed.iloc[rest].dropna(subset=["atom"])[["atom", "period"]].drop_duplicates()
     if stuck.empty:
         return added
-    pairs = sources[sources["target"].to_numpy() != sources["source"].to_numpy()]
-    size = pairs.groupby("target")["source"].size()
-    # Containers of an atom (small ones: an EPCI, a department, a territory; not a region or France).
-    small = pairs[pairs["target"].map(size).to_numpy() <= MERGE_CONTAINER_LIMIT]
-    holds = small.assign(atom=atoms.reindex(small["source"].to_numpy()).to_numpy())[["atom", "target"]]
-    holds = holds.drop_duplicates()
-    withheld_mass = keyed[withheld.astype(bool)].dropna(subset=["atom"]).groupby("atom")["count"].sum()
-    pub = keyed.loc[~withheld].groupby(["area_id", "period"])["count"].sum()
-    cost_of = pub.to_dict()
-    atom_holds = holds.groupby("atom")["target"].apply(frozenset).to_dict()
-    holders = holds.groupby("target")["atom"].apply(list).to_dict()
-    index = pd.MultiIndex.from_frame(cells[["area_id", "period", "sex"]])
+    withheld_mass = keyed[withheld].dropna(subset=["atom"]).groupby("atom")["count"].sum()
+    cost_of = keyed.loc[~withheld].groupby(["area_id", "period"])["count"].sum().to_dict()
     for atom, period in stuck.itertuples(index=False):  # a handful per round: the atoms the mirror rule cannot help
-        mine = atom_holds.get(atom, frozenset())
-        siblings = {b for k in mine for b in holders.get(k, []) if b != atom and withheld_mass.get(b, 0.0) > 0}
+        mine = atoms.holds.get(atom, frozenset())
+        siblings = {b for k in mine for b in atoms.holders.get(k, [])
+                    if b != atom and withheld_mass.get(b, 0.0) > 0}
         best = None
         for b in sorted(siblings):
-            apart = mine ^ atom_holds[b]
+            apart = mine ^ atoms.holds[b]
             cost = sum(cost_of.get((k, period), 0.0) for k in apart)  # the counts lost, smallest first
             if best is None or cost < best[0]:
                 best = (cost, sorted(apart))
         if best is None:
             continue
         keys = pd.MultiIndex.from_tuples([(k, period, sex) for k in best[1] for sex in ("M", "F", "T")])
-        where = index.get_indexer(keys)
-        added[where[where >= 0]] = True
+        where = cell_of.index.get_indexer(keys)
+        added[cell_of.to_numpy()[where[where >= 0]]] = True
     return added & ~withheld
-
-
-def _mirrored_from(narrow, cells, withheld, atoms) -> np.ndarray:
-    """The open cells whose atom still holds another area with the same period and sex (the mirror rule
-    can act for them again next round); the others need their containers' groups."""
-    keyed = _keyed(cells, np.zeros(len(cells)), atoms)
-    open_cells = keyed.iloc[narrow].dropna(subset=["atom"])
-    others = keyed.dropna(subset=["atom"])[["cell", "area_id", "atom", "period", "sex"]]
-    pairs = open_cells.merge(others, on=["atom", "period", "sex"], suffixes=("", "_j"))
-    pairs = pairs[(pairs["area_id"] != pairs["area_id_j"]) & ~withheld[pairs["cell_j"].to_numpy()]]
-    return np.unique(pairs["cell"].to_numpy())
-
-
-def _cell_index(cells: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
-    index = pd.MultiIndex.from_frame(cells[["area_id", "period", "sex"]])
-    return index.get_indexer(pd.MultiIndex.from_frame(rows[["area_id", "period", "sex"]]))
 
 
 def _container_cells(cells: pd.DataFrame) -> pd.Series:
