@@ -24,6 +24,7 @@ def apply(frame: pd.DataFrame, method: str, threshold: int, unreliable_below: in
     primary = np.nan_to_num(counts, nan=np.inf) < threshold
     withheld = secondary_across_sex(frame, primary, counts)
     frame["suppressed"] = withheld
+    frame["suppression"] = np.where(withheld, "primary", "")  # the sex rule's mates are primary-rule cells too
     frame.loc[withheld, ["value", *CI_COLUMNS, "numerator", "denominator"]] = np.nan
     if method in RATE_METHODS:
         frame["unreliable"] = (np.nan_to_num(counts, nan=np.inf) < unreliable_below) & ~withheld

@@ -21,7 +21,7 @@ LEVEL_RANK = {"commune": 0, "epci": 1, "territory": 1, "department": 2, "region"
 NO_DENOMINATOR = {"count", "density"}
 VALUE_COLUMNS = [
     "area_id", "period", "sex", "value", *methods.CI_COLUMNS, "numerator", "denominator", "suppressed",
-    "unreliable", "not_computable", "cmp_parent", "cmp_france", "quantile", "map_class",
+    "suppression", "unreliable", "not_computable", "cmp_parent", "cmp_france", "quantile", "map_class",
 ]
 
 

@@ -41,3 +41,12 @@ class Pooling(models.IntegerChoices):
     ONE = 1, _("1 an")
     THREE = 3, _("3 ans cumulés")
     FIVE = 5, _("5 ans cumulés")
+
+
+class Suppression(models.TextChoices):
+    """Why a value is withheld; "" when it is published (docs/methods/disclosure.md)."""
+
+    NONE = "", _("Publiée")
+    PRIMARY = "primary", _("Secret statistique (effectif < seuil)")
+    COMPLEMENTARY = "complementary", _("Secret statistique (suppression complémentaire)")
+    MASKED_AT_SOURCE = "masked_at_source", _("Masquée par le producteur")

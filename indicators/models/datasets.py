@@ -19,6 +19,8 @@ class Dataset(models.Model):
     # The level the data is observed at; every observation's area must be of this level.
     level = models.CharField(max_length=16, choices=Level.choices, default=Level.DEPARTMENT)
     description = models.TextField(blank=True)
+    # Simulated (drawn, not observed) data: every indicator computed from it is flagged simulated.
+    simulated = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -93,7 +95,10 @@ class Observation(models.Model):
     # "0", "1-4", ..., "95+", "90+", any "a-b" / "a+" band, or "all".
     age_band = models.CharField(max_length=16)
     category = models.CharField(max_length=64, blank=True, default="")
-    value = models.FloatField()
+    # NULL only where the publisher masked the figure (e.g. CNAM's "<10"); masked is then true and the
+    # figure is never turned into a number (it stays "masked at source" through compute and every output).
+    value = models.FloatField(null=True, blank=True)
+    masked = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["dataset", "period", "area", "sex", "age_band", "category"]

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from geo.models import Area
 
 from .catalog import Indicator
-from .choices import Comparison, Sex
+from .choices import Comparison, Sex, Suppression
 from .runs import Release
 
 
@@ -27,6 +27,8 @@ class Value(models.Model):
     numerator = models.FloatField(null=True, blank=True)
     denominator = models.FloatField(null=True, blank=True)
     suppressed = models.BooleanField(default=False)
+    # Why the value is withheld (primary, complementary, masked at source); blank when it is published.
+    suppression = models.CharField(max_length=16, choices=Suppression.choices, blank=True, default="", db_default="")
     unreliable = models.BooleanField(default=False)
     not_computable = models.BooleanField(default=False)
     cmp_parent = models.CharField(max_length=16, choices=Comparison.choices, blank=True)

@@ -22,7 +22,7 @@ _FLOAT_COLUMNS = ["value", "lower_95", "upper_95", "lower_99_8", "upper_99_8", "
 _COPY_TYPES = {
     "release_id": "int8", "indicator_id": "int8", "area_id": "int8", "period": "text", "sex": "text",
     **{c: "float8" for c in _FLOAT_COLUMNS},
-    "suppressed": "bool", "unreliable": "bool", "not_computable": "bool",
+    "suppressed": "bool", "suppression": "text", "unreliable": "bool", "not_computable": "bool",
     "cmp_parent": "text", "cmp_france": "text", "quantile": "int2", "map_class": "int2",
 }
 SQLITE_BATCH = 2000
