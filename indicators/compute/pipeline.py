@@ -31,6 +31,7 @@ class ComputeResult:
     breaks: dict  # "level|period|sex" -> {scheme: [upper bounds]}
     timings: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # data quirks handled (e.g. groups left not computable)
+    disclosure: dict = field(default_factory=dict)  # cells withheld by each rule (disclosure.apply)
 
 
 def _cubed(obs: pd.DataFrame, flt, spec: IndicatorSpec, geo: Geography, name: str) -> Cube:
@@ -53,7 +54,14 @@ def _at_level(cube: Cube, level: str, geo: Geography, target_level: str) -> Cube
     return subset(cube, levels == target_level)
 
 
-def _paired(spec: IndicatorSpec, geo: Geography, num: Cube, den: Cube) -> tuple[Cube, Cube]:
+def _sources(geo: Geography, level: str, ids: np.ndarray) -> pd.DataFrame:
+    """(target, source): the observed areas each published area sums, for the disclosure audit."""
+    targets, matrix = rollup(geo, level, ids)
+    rows, cols = matrix.nonzero()
+    return pd.DataFrame({"target": targets[rows], "source": np.asarray(ids, dtype=np.int64)[cols]})
+
+
+def _paired(spec: IndicatorSpec, geo: Geography, num: Cube, den: Cube) -> tuple[Cube, Cube, str, np.ndarray]:
     """Numerator and denominator rolled up over the same children (docs/adr/0013-parents-sum-same-children.md).
 
     A child counts in its parents' sums for a (period, sex) only where it has a denominator: a numerator
@@ -66,7 +74,8 @@ def _paired(spec: IndicatorSpec, geo: Geography, num: Cube, den: Cube) -> tuple[
     if level != den_level:
         rank, den_rank = LEVEL_RANK.get(level), LEVEL_RANK.get(den_level)
         if rank is None or den_rank is None or rank == den_rank:  # EPCI vs territory: neither holds the other
-            return align(_rolled(num, level, geo), _rolled(den, den_level, geo), need_bands=need_bands)
+            ids = num.area_ids
+            return (*align(_rolled(num, level, geo), _rolled(den, den_level, geo), need_bands=need_bands), level, ids)
         if rank < den_rank:
             num, level = _at_level(num, level, geo, den_level), den_level
         else:
@@ -82,7 +91,8 @@ def _paired(spec: IndicatorSpec, geo: Geography, num: Cube, den: Cube) -> tuple[
     reached = np.asarray(matrix @ np.isin(den.area_ids, observed).astype(np.float64)).ravel() > 0
     if not reached.any():
         raise ComputeError("numerator and denominator share no area or no period")
-    return subset(roll_up(num, targets, matrix), reached), subset(roll_up(den, targets, matrix), reached)
+    return (subset(roll_up(num, targets, matrix), reached), subset(roll_up(den, targets, matrix), reached),
+            level, den.area_ids)
 
 
 def _selection(spec: IndicatorSpec, num: Cube, den: Cube | None) -> np.ndarray:
@@ -182,6 +192,7 @@ def compute_indicator(spec: IndicatorSpec, geo: Geography, numerator: pd.DataFra
     numerator = None  # noqa: F841 - frees millions of rows when the caller kept no reference
     den = None
     if spec.method in NO_DENOMINATOR:
+        base_level, base_ids = spec.numerator_level, num.area_ids
         num = _rolled(num, spec.numerator_level, geo)
     else:
         if denominator is None or spec.denominator_level is None:
@@ -189,13 +200,15 @@ def compute_indicator(spec: IndicatorSpec, geo: Geography, numerator: pd.DataFra
         den = _cubed(denominator, spec.denominator_filter, spec, geo,
                      _input_name("denominator", spec.denominator_dataset))
         denominator = None  # noqa: F841
-        num, den = _paired(spec, geo, num, den)
+        num, den, base_level, base_ids = _paired(spec, geo, num, den)
     lap("aggregate")
     mask = _selection(spec, num, den)
     frame = _frame(num, mask, _unusable(_statistic(spec, geo, num, den, mask), num, den, mask))
     lap("statistic")
-    frame = disclosure.apply(frame, spec.method, spec.disclosure_threshold, spec.unreliable_below)
     parents = geo.areas.set_index("id")["parent_id"]
+    frame, withheld = disclosure.apply(frame, spec.method, spec.disclosure_threshold, spec.unreliable_below,
+                                       _sources(geo, base_level, base_ids), parents)
+    lap("disclosure")
     frame = compare.comparisons(frame, parents, geo.france_id(), spec.polarity)
     lap("compare")
     groups = _level_groups(geo, frame["area_id"].to_numpy())
@@ -204,7 +217,7 @@ def compute_indicator(spec: IndicatorSpec, geo: Geography, numerator: pd.DataFra
     frame["map_class"] = classes.to_numpy()
     lap("classify")
     notes = list(dict.fromkeys(num.notes + (den.notes if den is not None else [])))
-    return ComputeResult(frame[VALUE_COLUMNS], breaks, timings, notes)
+    return ComputeResult(frame[VALUE_COLUMNS], breaks, timings, notes, withheld)
 
 
 def _input_name(role: str, dataset: str) -> str:

@@ -1,0 +1,238 @@
+"""Complementary cells chosen by one small linear program per open cell.
+
+The model is the LP relaxation of optimal cell suppression (Fischetti and Salazar-González, "Models and
+algorithms for optimizing cell suppression in tabular data with linear constraints", JASA 95, 2000; the
+model behind tau-argus' Optimal and Modular methods, Hundepool et al., *Statistical Disclosure Control*,
+Wiley 2012, section 4.4). For an open withheld cell x it looks for a move ``y`` of the base cells (observed
+area x single year x base sex) that
+
+- raises x by the threshold: x's feasible interval is then at least the threshold wide;
+- keeps every base cell non-negative from the true counts (``center + y >= 0``);
+- changes published cells as little as possible, each weighted by its count plus one (smallest counts
+  first: communes before their EPCI, department before region, and France last).
+
+Every published cell the move changes is withheld; the move stays feasible when more is withheld later
+(withholding only removes constraints), so x is protected for good and the rounds terminate. The program
+is restricted to x's neighbourhood (the observed areas under its small containers: EPCI, department,
+territory, region; the years its periods pool with), a sound restriction: a move found there is a move.
+Plain numpy/scipy, no Django and no file I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.optimize import linprog
+
+from .audit import period_years
+
+# A container of at most this many observed areas bounds a neighbourhood: first the small ones (EPCI,
+# department, territory), then, when the move found there changes a large count, the larger ones (a region).
+# France, holding every commune, never does at commune scale.
+NEIGHBOURHOOD_LIMITS = (None, 400, 2_500)  # None: x's atom (the areas under exactly x's containers)
+# A move that changes a published count this large is looked for again in the larger neighbourhood.
+LARGE_COUNT = 1_000
+MOVED = 1e-7
+BATCH = 400  # atom programs per solver call
+FREE = 1e-2  # a move's cost below this changes no published count (base cells cost 1e-6 per unit moved)
+
+
+@dataclass
+class FlowContext:
+    """What every program of one protection call shares (built once)."""
+
+    csr: sparse.csr_matrix  # cells x base cells
+    csc: sparse.csc_matrix  # the same, by column
+    base_source: np.ndarray
+    base_year: np.ndarray
+    containers: pd.DataFrame  # target, source, size: containers (not the area itself) up to the larger limit
+    spans: list[set]  # the years of each period label, to link pooled periods with their single years
+    counts: np.ndarray
+    weights: np.ndarray  # cost of withholding each cell
+    atom_of: pd.Series  # atom code by observed area (areas under exactly the same containers)
+    atom_areas: dict  # atom code -> its observed areas
+    starts: np.ndarray  # per observed area (sorted ``areas``): its first base cell; base cells are by area
+    ends: np.ndarray
+    areas: np.ndarray
+
+
+def flow_context(model, sources: pd.DataFrame, cells: pd.DataFrame, counts: np.ndarray,
+                 atom_of: pd.Series) -> FlowContext:
+    pairs = sources.loc[sources["target"].to_numpy() != sources["source"].to_numpy(), ["target", "source"]]
+    size = pairs.groupby("target")["source"].transform("size").to_numpy()
+    small = pairs[size <= NEIGHBOURHOOD_LIMITS[-1]].astype(np.int64).assign(size=size[size <= NEIGHBOURHOOD_LIMITS[-1]])
+    labels = pd.unique(cells["period"])
+    spans = [set(period_years(label)) for label in labels]
+    weights = 1.0 + np.nan_to_num(np.asarray(counts, dtype=float), nan=0.0)
+    base_source = model.base["source"].to_numpy(np.int64)
+    areas = np.unique(base_source)
+    groups = pd.Series(atom_of.index.to_numpy(), index=atom_of.to_numpy()).groupby(level=0)
+    return FlowContext(model.matrix, model.matrix.tocsc(), base_source, model.base["year"].to_numpy(np.int64),
+                       small, spans, counts, weights, atom_of, {k: v.to_numpy() for k, v in groups},
+                       np.searchsorted(base_source, areas, "left"), np.searchsorted(base_source, areas, "right"),
+                       areas)
+
+
+def _base_of(ctx: FlowContext, areas: np.ndarray, years: set) -> np.ndarray:
+    """Base cells of ``areas`` (observed areas) in ``years``: contiguous ranges, base cells being by area."""
+    at = np.searchsorted(ctx.areas, areas)
+    at = at[(at < len(ctx.areas)) & (ctx.areas[np.minimum(at, len(ctx.areas) - 1)] == areas)]
+    lengths = ctx.ends[at] - ctx.starts[at]
+    columns = np.repeat(ctx.starts[at] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    return columns[np.isin(ctx.base_year[columns], list(years))]
+
+
+def _years(ctx: FlowContext, columns: np.ndarray) -> set:
+    years = set(np.unique(ctx.base_year[columns]).tolist())
+    for span in ctx.spans:
+        if span & years:
+            years |= span
+    return years
+
+
+def _neighbourhood(ctx: FlowContext, columns: np.ndarray, limit: int | None) -> np.ndarray | None:
+    """Base cells of the observed areas under x's containers of at most ``limit`` areas (``None``: x's
+    atom, when x is one observed area), in the years x's periods pool with."""
+    mine = np.unique(ctx.base_source[columns])
+    if limit is None:
+        if len(mine) != 1 or mine[0] not in ctx.atom_of.index:
+            return None
+        areas = ctx.atom_areas[ctx.atom_of[mine[0]]]
+    else:
+        containers = ctx.containers[ctx.containers["size"].to_numpy() <= limit]
+        holders = containers.loc[containers["source"].isin(mine), "target"].unique()
+        areas = np.union1d(mine, containers.loc[containers["target"].isin(holders), "source"].unique())
+    return _base_of(ctx, np.asarray(areas, dtype=np.int64), _years(ctx, columns))
+
+
+def flow_move(ctx: FlowContext, x: int, withheld: np.ndarray, center: np.ndarray, threshold: float,
+              limits=NEIGHBOURHOOD_LIMITS, best=None):
+    """(local cell numbers, their change, cost) of the cheapest move raising x by ``threshold``: in the
+    smallest neighbourhood, then in larger ones while the move found costs a large published count."""
+    for limit in limits:
+        local = _neighbourhood(ctx, ctx.csr[x].indices, limit)
+        moves = [] if local is None else _solve([_program(ctx, x, withheld, center, threshold, local)])
+        if moves and moves[0] is not None and (best is None or moves[0][2] < best[2]):
+            best = moves[0]
+        # Free (only withheld cells move), or no large count lost: no larger program.
+        if best is not None and (best[2] < FREE or (limit is not None and not _costs_large(ctx, best, withheld))):
+            break
+    return best
+
+
+def _costs_large(ctx: FlowContext, move, withheld: np.ndarray) -> bool:
+    rows, change, _ = move
+    moved = rows[(np.abs(change) > MOVED) & ~withheld[rows]]
+    return bool((np.nan_to_num(ctx.counts[moved], nan=0.0) >= LARGE_COUNT).any())
+
+
+@dataclass
+class _Program:
+    """min cost(p + q) s.t. A_pub y = p - q, a_x y = threshold, y >= -center, p, q >= 0 on ``local``."""
+
+    rows: np.ndarray  # the cells the local base cells make up
+    block: sparse.csr_matrix  # those cells x local base cells
+    c: np.ndarray
+    a_eq: sparse.csr_matrix
+    b_eq: np.ndarray
+    lower: np.ndarray
+
+
+def _program(ctx: FlowContext, x: int, withheld: np.ndarray, center: np.ndarray, threshold: float,
+             local: np.ndarray) -> _Program:
+    sub = ctx.csc[:, local]
+    rows = np.unique(sub.indices)
+    block = sub.tocsr()[rows]
+    published = ~withheld[rows]
+    n_base, n_pub = len(local), int(published.sum())
+    identity = sparse.identity(n_pub, format="csr")
+    a_eq = sparse.vstack([sparse.hstack([block[published], -identity, identity]),
+                          sparse.hstack([block[rows == x], sparse.csr_matrix((1, 2 * n_pub))])]).tocsr()
+    cost_pub = ctx.weights[rows[published]]
+    # A tiny cost on moving base cells keeps the move small where published cells do not decide it.
+    return _Program(rows, block, np.concatenate([np.full(n_base, 1e-6), cost_pub, cost_pub]), a_eq,
+                    np.concatenate([np.zeros(n_pub), [float(threshold)]]),
+                    np.concatenate([-center[local], np.zeros(2 * n_pub)]))
+
+
+def _solve(programs: list[_Program]) -> list:
+    """Independent programs solved as one block-diagonal program (one solver call for many small ones):
+    per program (cells, change, cost), or None where the solver fails (never infeasible: raising x's own
+    base cells and all their containers is a move)."""
+    if not programs:
+        return []
+    sizes = np.array([len(p.c) for p in programs])
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    lower = np.concatenate([p.lower for p in programs])
+    result = linprog(np.concatenate([p.c for p in programs]),
+                     A_eq=sparse.block_diag([p.a_eq for p in programs], format="csr"),
+                     b_eq=np.concatenate([p.b_eq for p in programs]),
+                     bounds=np.column_stack([lower, np.full(len(lower), np.inf)]), method="highs")
+    if result.status != 0:
+        return [_solve([p])[0] for p in programs] if len(programs) > 1 else [None]
+    moves = []
+    for p, start, stop in zip(programs, offsets[:-1], offsets[1:]):
+        part = result.x[start:stop]
+        moves.append((p.rows, p.block @ part[:p.block.shape[1]], float(p.c @ part)))
+    return moves
+
+
+@dataclass
+class FlowOutcome:
+    added: np.ndarray  # published cells to withhold
+    proven: np.ndarray  # cells a move of at least the threshold witnesses (protected for good)
+    low: np.ndarray  # per cell, where proven: the witnessed interval's ends (true count and moved count)
+    high: np.ndarray
+
+
+def flow_rule(ctx: FlowContext, narrow: np.ndarray, withheld: np.ndarray, center: np.ndarray,
+              threshold: float) -> FlowOutcome:
+    """The published cells to withhold so that every cell of ``narrow`` has a move of the threshold (free
+    when the withheld cells alone allow one: the program then withholds nothing). First every open cell's
+    program within its atom, all in one solver call; then, one by one, larger programs for the cells whose
+    atom offers no free move (each sees what the earlier ones withheld)."""
+    n = len(withheld)
+    out = FlowOutcome(np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), np.full(n, np.nan), np.full(n, np.nan))
+    counts = np.nan_to_num(np.asarray(ctx.counts, dtype=float), nan=0.0)
+    best = _batched(ctx, narrow, withheld, center, threshold, None, {})
+    costly = [x for x in narrow if best.get(int(x)) is None or best[int(x)][2] >= FREE]
+    for x in narrow:
+        if out.proven[x]:
+            continue
+        move = best.get(int(x))
+        if move is None or move[2] >= FREE:
+            move = flow_move(ctx, int(x), withheld | out.added, center, threshold, NEIGHBOURHOOD_LIMITS[1:], move)
+        if move is not None:
+            _apply(out, move, counts, threshold)
+    out.added &= ~withheld
+    return out
+
+
+def _batched(ctx: FlowContext, cells: np.ndarray, withheld: np.ndarray, center: np.ndarray, threshold: float,
+             limit, best: dict) -> dict:
+    """Each cell's program in its ``limit`` neighbourhood, many per solver call; the cheaper move kept."""
+    best = dict(best)
+    for chunk in np.array_split(cells, max(1, -(-len(cells) // BATCH))):
+        programs, numbers = [], []
+        for x in chunk:
+            local = _neighbourhood(ctx, ctx.csr[x].indices, limit)
+            if local is not None:
+                programs.append(_program(ctx, int(x), withheld, center, threshold, local))
+                numbers.append(int(x))
+        for x, move in zip(numbers, _solve(programs)):
+            if move is not None and (best.get(x) is None or move[2] < best[x][2]):
+                best[x] = move
+    return best
+
+
+def _apply(out: FlowOutcome, move, counts: np.ndarray, threshold: float) -> None:
+    rows, change, _ = move
+    out.added[rows[np.abs(change) > MOVED * max(1.0, threshold)]] = True
+    far = np.abs(change) >= threshold * (1 - 1e-9)
+    far_rows = rows[far]
+    out.proven[far_rows] = True
+    out.low[far_rows] = counts[far_rows] + np.minimum(change[far], 0.0)
+    out.high[far_rows] = counts[far_rows] + np.maximum(change[far], 0.0)
