@@ -36,8 +36,9 @@ NEIGHBOURHOOD_LIMITS = (None, 400, 2_500)  # None: x's atom (the areas under exa
 # A move that changes a published count this large is looked for again in the larger neighbourhood.
 LARGE_COUNT = 1_000
 MOVED = 1e-7
-BATCH = 400  # atom programs per solver call
-FREE = 1e-2  # a move's cost below this changes no published count (base cells cost 1e-6 per unit moved)
+BATCH = 400
+FREE_SEARCH_LIMIT = 400  # free moves are looked for up to this neighbourhood (a region's rarely pays)  # atom programs per solver call
+FREE = 1e-6  # a move's cost below this changes no published count (published cells cost 1 + count per unit)
 
 
 @dataclass
@@ -57,6 +58,26 @@ class FlowContext:
     starts: np.ndarray  # per observed area (sorted ``areas``): its first base cell; base cells are by area
     ends: np.ndarray
     areas: np.ndarray
+    holders_of: tuple  # (keys, starts, values): an observed area's containers, as sorted arrays
+    members_of: tuple  # a container's observed areas
+    size_of: pd.Series  # observed areas per container
+
+
+def _index(keys: np.ndarray, values: np.ndarray) -> tuple:
+    order = np.argsort(keys, kind="stable")
+    keys, values = keys[order], values[order]
+    unique, starts = np.unique(keys, return_index=True)
+    return unique, np.append(starts, len(keys)), values
+
+
+def _lookup(index: tuple, keys: np.ndarray) -> np.ndarray:
+    """Every value of the given keys (unique), from an ``_index``."""
+    unique, starts, values = index
+    at = np.searchsorted(unique, keys)
+    at = at[(at < len(unique)) & (unique[np.minimum(at, len(unique) - 1)] == keys)]
+    if not len(at):
+        return np.array([], dtype=values.dtype)
+    return np.unique(np.concatenate([values[starts[i]:starts[i + 1]] for i in at]))
 
 
 def flow_context(model, sources: pd.DataFrame, cells: pd.DataFrame, counts: np.ndarray,
@@ -70,10 +91,13 @@ def flow_context(model, sources: pd.DataFrame, cells: pd.DataFrame, counts: np.n
     base_source = model.base["source"].to_numpy(np.int64)
     areas = np.unique(base_source)
     groups = pd.Series(atom_of.index.to_numpy(), index=atom_of.to_numpy()).groupby(level=0)
+    target, source = small["target"].to_numpy(), small["source"].to_numpy()
+    sizes = small.groupby("target")["size"].first()
     return FlowContext(model.matrix, model.matrix.tocsc(), base_source, model.base["year"].to_numpy(np.int64),
                        small, spans, counts, weights, atom_of, {k: v.to_numpy() for k, v in groups},
                        np.searchsorted(base_source, areas, "left"), np.searchsorted(base_source, areas, "right"),
-                       areas)
+                       areas, _index(source, target), _index(target, source),
+                       pd.Series(sizes.to_numpy(), index=sizes.index))
 
 
 def _base_of(ctx: FlowContext, areas: np.ndarray, years: set) -> np.ndarray:
@@ -102,23 +126,38 @@ def _neighbourhood(ctx: FlowContext, columns: np.ndarray, limit: int | None) -> 
             return None
         areas = ctx.atom_areas[ctx.atom_of[mine[0]]]
     else:
-        containers = ctx.containers[ctx.containers["size"].to_numpy() <= limit]
-        holders = containers.loc[containers["source"].isin(mine), "target"].unique()
-        areas = np.union1d(mine, containers.loc[containers["target"].isin(holders), "source"].unique())
+        holders = _lookup(ctx.holders_of, mine)
+        holders = holders[ctx.size_of.reindex(holders).to_numpy() <= limit] if len(holders) else holders
+        areas = np.union1d(mine, _lookup(ctx.members_of, holders))
     return _base_of(ctx, np.asarray(areas, dtype=np.int64), _years(ctx, columns))
 
 
 def flow_move(ctx: FlowContext, x: int, withheld: np.ndarray, center: np.ndarray, threshold: float,
               limits=NEIGHBOURHOOD_LIMITS, best=None):
-    """(local cell numbers, their change, cost) of the cheapest move raising x by ``threshold``: in the
-    smallest neighbourhood, then in larger ones while the move found costs a large published count."""
+    """(local cell numbers, their change, cost) of the cheapest move raising x by ``threshold``: a free
+    move (only withheld cells move) in the atom or the small neighbourhood; else the cheapest move in the
+    small neighbourhood, and in the larger one while the move found costs a large published count."""
+    columns = ctx.csr[x].indices
+    hoods = {}
+
+    def hood(limit):
+        if limit not in hoods:
+            hoods[limit] = _neighbourhood(ctx, columns, limit)
+        return hoods[limit]
+
     for limit in limits:
-        local = _neighbourhood(ctx, ctx.csr[x].indices, limit)
-        moves = [] if local is None else _solve([_program(ctx, x, withheld, center, threshold, local)])
-        if moves and moves[0] is not None and (best is None or moves[0][2] < best[2]):
-            best = moves[0]
-        # Free (only withheld cells move), or no large count lost: no larger program.
-        if best is not None and (best[2] < FREE or (limit is not None and not _costs_large(ctx, best, withheld))):
+        if limit is not None and limit > FREE_SEARCH_LIMIT or hood(limit) is None:
+            continue
+        free = _solve([_program(ctx, x, withheld, center, threshold, hood(limit), free=True)])[0]
+        if free is not None and free[1][free[0] == x][0] >= threshold * (1 - 1e-9):
+            return free[0], free[1], 0.0  # nothing more to withhold
+    for limit in limits:
+        if limit is None or hood(limit) is None:
+            continue
+        move = _solve([_program(ctx, x, withheld, center, threshold, hood(limit))])[0]
+        if move is not None and (best is None or move[2] < best[2]):
+            best = move
+        if best is not None and not _costs_large(ctx, best, withheld):
             break
     return best
 
@@ -142,18 +181,26 @@ class _Program:
 
 
 def _program(ctx: FlowContext, x: int, withheld: np.ndarray, center: np.ndarray, threshold: float,
-             local: np.ndarray) -> _Program:
+             local: np.ndarray, free: bool = False) -> _Program:
+    """The cost program; ``free``: only withheld cells may move (presolve then drops every published
+    area's base cells), with a slack on x's target so that a batch of them is always feasible."""
     sub = ctx.csc[:, local]
     rows = np.unique(sub.indices)
     block = sub.tocsr()[rows]
     published = ~withheld[rows]
     n_base, n_pub = len(local), int(published.sum())
+    target = block[rows == x]
+    if free:
+        a_eq = sparse.vstack([sparse.hstack([block[published], sparse.csr_matrix((n_pub, 1))]),
+                              sparse.hstack([target, sparse.csr_matrix(([1.0], ([0], [0])), shape=(1, 1))])])
+        return _Program(rows, block, np.concatenate([np.zeros(n_base), [1.0]]), a_eq.tocsr(),
+                        np.concatenate([np.zeros(n_pub), [float(threshold)]]),
+                        np.concatenate([-center[local], [0.0]]))
     identity = sparse.identity(n_pub, format="csr")
     a_eq = sparse.vstack([sparse.hstack([block[published], -identity, identity]),
-                          sparse.hstack([block[rows == x], sparse.csr_matrix((1, 2 * n_pub))])]).tocsr()
+                          sparse.hstack([target, sparse.csr_matrix((1, 2 * n_pub))])]).tocsr()
     cost_pub = ctx.weights[rows[published]]
-    # A tiny cost on moving base cells keeps the move small where published cells do not decide it.
-    return _Program(rows, block, np.concatenate([np.full(n_base, 1e-6), cost_pub, cost_pub]), a_eq,
+    return _Program(rows, block, np.concatenate([np.zeros(n_base), cost_pub, cost_pub]), a_eq,
                     np.concatenate([np.zeros(n_pub), [float(threshold)]]),
                     np.concatenate([-center[local], np.zeros(2 * n_pub)]))
 
@@ -198,13 +245,14 @@ def flow_rule(ctx: FlowContext, narrow: np.ndarray, withheld: np.ndarray, center
     out = FlowOutcome(np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), np.full(n, np.nan), np.full(n, np.nan))
     counts = np.nan_to_num(np.asarray(ctx.counts, dtype=float), nan=0.0)
     best = _batched(ctx, narrow, withheld, center, threshold, None, {})
-    costly = [x for x in narrow if best.get(int(x)) is None or best[int(x)][2] >= FREE]
+    costly = np.asarray([x for x in narrow if best.get(int(x)) is None or best[int(x)][2] >= FREE], dtype=np.int64)
     for x in narrow:
         if out.proven[x]:
             continue
         move = best.get(int(x))
         if move is None or move[2] >= FREE:
-            move = flow_move(ctx, int(x), withheld | out.added, center, threshold, NEIGHBOURHOOD_LIMITS[1:], move)
+            # The atom again first: what the earlier programs of this round withheld often frees a move there.
+            move = flow_move(ctx, int(x), withheld | out.added, center, threshold, NEIGHBOURHOOD_LIMITS, None)
         if move is not None:
             _apply(out, move, counts, threshold)
     out.added &= ~withheld
@@ -212,17 +260,21 @@ def flow_rule(ctx: FlowContext, narrow: np.ndarray, withheld: np.ndarray, center
 
 
 def _batched(ctx: FlowContext, cells: np.ndarray, withheld: np.ndarray, center: np.ndarray, threshold: float,
-             limit, best: dict) -> dict:
-    """Each cell's program in its ``limit`` neighbourhood, many per solver call; the cheaper move kept."""
+             limit, best: dict, free: bool = False) -> dict:
+    """Each cell's program in its ``limit`` neighbourhood, many per solver call; the cheaper move kept
+    (``free`` programs: only their free moves, those that reach the threshold)."""
     best = dict(best)
     for chunk in np.array_split(cells, max(1, -(-len(cells) // BATCH))):
         programs, numbers = [], []
         for x in chunk:
             local = _neighbourhood(ctx, ctx.csr[x].indices, limit)
             if local is not None:
-                programs.append(_program(ctx, int(x), withheld, center, threshold, local))
+                programs.append(_program(ctx, int(x), withheld, center, threshold, local, free))
                 numbers.append(int(x))
         for x, move in zip(numbers, _solve(programs)):
+            if free and move is not None:  # free when x itself moved the whole threshold (no slack left)
+                reached = move[1][move[0] == x]
+                move = (move[0], move[1], 0.0) if len(reached) and reached[0] >= threshold * (1 - 1e-9) else None
             if move is not None and (best.get(x) is None or move[2] < best[x][2]):
                 best[x] = move
     return best
