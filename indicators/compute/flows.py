@@ -180,13 +180,23 @@ class _Program:
     lower: np.ndarray
 
 
+def _local_block(ctx: FlowContext, local: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """(cells x local base cells, those cells' numbers), built from the columns' own entries: converting
+    the column slice to rows would cost a pass over every cell of the table."""
+    starts, ends = ctx.csc.indptr[local], ctx.csc.indptr[local + 1]
+    lengths = ends - starts
+    at = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    rows, inverse = np.unique(ctx.csc.indices[at], return_inverse=True)
+    columns = np.repeat(np.arange(len(local)), lengths)
+    block = sparse.csr_matrix((ctx.csc.data[at], (inverse, columns)), shape=(len(rows), len(local)))
+    return block, rows
+
+
 def _program(ctx: FlowContext, x: int, withheld: np.ndarray, center: np.ndarray, threshold: float,
              local: np.ndarray, free: bool = False) -> _Program:
     """The cost program; ``free``: only withheld cells may move (presolve then drops every published
     area's base cells), with a slack on x's target so that a batch of them is always feasible."""
-    sub = ctx.csc[:, local]
-    rows = np.unique(sub.indices)
-    block = sub.tocsr()[rows]
+    block, rows = _local_block(ctx, local)
     published = ~withheld[rows]
     n_base, n_pub = len(local), int(published.sum())
     target = block[rows == x]
