@@ -135,8 +135,10 @@ def test_values_written_by_parallel_copies_are_all_published(transactional_db, m
     run = runs.run_execute(runs.run_create(codes=[engine.indicator.code]).pk)
     values = _published(engine.indicator)
     assert len(values) == 9 * 3 * 3 == Value.objects.filter(release_id=run.release_id).count()
-    assert values[("29019", "2019", "T")].numerator == 230
-    assert values[("56260", "2019", "F")].suppressed and values[("56260", "2019", "F")].value is None
+    assert values[("29232", "2019", "T")].numerator == 115 and values[("29232", "2019", "T")].suppression == ""
+    vannes, brest = values[("56260", "2019", "F")], values[("29019", "2019", "T")]
+    assert vannes.suppressed and vannes.value is None and vannes.suppression == "primary"
+    assert brest.suppressed and brest.numerator is None and brest.suppression == "complementary"
 
 
 def _make_dsr_without_bands(indicator):
