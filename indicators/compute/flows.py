@@ -255,14 +255,16 @@ def flow_rule(ctx: FlowContext, narrow: np.ndarray, withheld: np.ndarray, center
     out = FlowOutcome(np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), np.full(n, np.nan), np.full(n, np.nan))
     counts = np.nan_to_num(np.asarray(ctx.counts, dtype=float), nan=0.0)
     best = _batched(ctx, narrow, withheld, center, threshold, None, {})
-    costly = np.asarray([x for x in narrow if best.get(int(x)) is None or best[int(x)][2] >= FREE], dtype=np.int64)
     for x in narrow:
         if out.proven[x]:
             continue
         move = best.get(int(x))
         if move is None or move[2] >= FREE:
-            # The atom again first: what the earlier programs of this round withheld often frees a move there.
-            move = flow_move(ctx, int(x), withheld | out.added, center, threshold, NEIGHBOURHOOD_LIMITS, None)
+            # The atom again first when the earlier programs of this round withheld some of its cells: that
+            # often frees a move there.
+            changed = move is not None and bool(out.added[move[0]].any())
+            limits = NEIGHBOURHOOD_LIMITS if changed else NEIGHBOURHOOD_LIMITS[1:]
+            move = flow_move(ctx, int(x), withheld | out.added, center, threshold, limits, None)
         if move is not None:
             _apply(out, move, counts, threshold)
     out.added &= ~withheld
