@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from geo.models import Area, CommuneMembership
 from indicators.compute import Geography
@@ -25,6 +25,19 @@ _OBS_SQL = {"value": "coalesce(value::text, '')", "masked": "masked::int"}
 
 def indicator_list() -> QuerySet[Indicator]:
     return Indicator.objects.filter(is_active=True).select_related("publication").order_by("theme", "code")
+
+
+_SIMULATED = Q(numerator_dataset__simulated=True) | Q(denominator_dataset__simulated=True)
+
+
+def indicator_simulated_ids() -> set[int]:
+    """Ids of the indicators computed from simulated data (numerator or denominator dataset simulated)."""
+    return set(Indicator.objects.filter(_SIMULATED).values_list("pk", flat=True))
+
+
+def indicator_is_simulated(indicator: Indicator) -> bool:
+    """Whether ``indicator``'s values come from simulated data (its sheet, API values and exports say so)."""
+    return Indicator.objects.filter(_SIMULATED, pk=indicator.pk).exists()
 
 
 def indicator_value_list(indicator: Indicator, *, level: str | None = None, period: str | None = None,
