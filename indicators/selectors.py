@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 
 from geo.models import Area, CommuneMembership
 from indicators.compute import Geography
-from indicators.models import Indicator, IndicatorPublication, Observation, Run, Value
+from indicators.models import Dataset, Indicator, IndicatorPublication, Observation, Run, Value
 
 PG_CHUNKS = 64
 OBSERVATION_COLUMNS = ["area_id", "period", "sex", "age_band", "category", "value"]
@@ -22,6 +22,25 @@ _OBS_DTYPES = {"area_id": np.int64, "period": np.int64, "sex": "category", "age_
 
 def indicator_list() -> QuerySet[Indicator]:
     return Indicator.objects.filter(is_active=True).select_related("publication").order_by("theme", "code")
+
+
+def indicator_sheet(indicator: Indicator) -> dict:
+    """The indicator's complete metadata sheet, as a reader sees it (docs/catalog.md).
+
+    The YAML's sheet (numerator, denominator, population used, levels, periods, limits, source, method and
+    CI method, standard population) plus the definition, method, unit, and the date of the last computation:
+    when the indicator's published values were published (None while it has never been computed).
+    """
+    publication = IndicatorPublication.objects.filter(indicator=indicator).first()
+    simulated = Dataset.objects.filter(
+        pk__in=[indicator.numerator_dataset_id, indicator.denominator_dataset_id], simulated=True).exists()
+    return {
+        "code": indicator.code, "label_fr": indicator.label_fr, "label_en": indicator.label_en,
+        "theme": indicator.theme, "definition": indicator.definition, "method": indicator.method,
+        "unit": indicator.unit, "multiplier": indicator.multiplier, **indicator.sheet,
+        "simulated": simulated,
+        "last_computed_at": publication.published_at if publication else None,
+    }
 
 
 def indicator_value_list(indicator: Indicator, *, level: str | None = None, period: str | None = None,
