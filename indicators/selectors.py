@@ -15,9 +15,12 @@ from indicators.compute import Geography
 from indicators.models import Dataset, Indicator, IndicatorPublication, Observation, Run, Value
 
 PG_CHUNKS = 64
-OBSERVATION_COLUMNS = ["area_id", "period", "sex", "age_band", "category", "value"]
+OBSERVATION_COLUMNS = ["area_id", "period", "sex", "age_band", "category", "value", "masked"]
 _OBS_DTYPES = {"area_id": np.int64, "period": np.int64, "sex": "category", "age_band": "category",
-               "category": "category", "value": np.float64}
+               "category": "category", "value": np.float64, "masked": bool}
+# SQL of each column in the CSV text: a masked figure's NULL value stays an empty field (concat_ws would
+# skip it and shift the columns), masked as 0/1.
+_OBS_SQL = {"value": "coalesce(value::text, '')", "masked": "masked::int"}
 
 
 def indicator_list() -> QuerySet[Indicator]:
@@ -76,7 +79,9 @@ def run_detail(run_id: int) -> Run:
 
 
 def observation_frame(dataset_id: int, category: str | None = None) -> pd.DataFrame:
-    """Observations of a dataset as a DataFrame (area_id, period, sex, age_band, value[, category]).
+    """Observations of a dataset as a DataFrame (area_id, period, sex, age_band, value, masked[, category]).
+
+    ``value`` is NaN exactly where ``masked`` (a figure the publisher masked: never a number).
 
     PostgreSQL: the server renders CSV text in ``PG_CHUNKS`` large strings (string_agg), because a
     COPY TO delivers one message per row and iterating 14 M messages in Python costs ~25 s; pandas then
@@ -94,7 +99,8 @@ def observation_frame(dataset_id: int, category: str | None = None) -> pd.DataFr
         where, params = "dataset_id = %s", [dataset_id]
         if category is not None:
             where, params = where + " AND category = %s", params + [category]
-        sql = (f"SELECT string_agg(concat_ws(',', {', '.join(columns)}), E'\\n') FROM {table} "
+        fields = ", ".join(_OBS_SQL.get(c, c) for c in columns)
+        sql = (f"SELECT string_agg(concat_ws(',', {fields}), E'\\n') FROM {table} "
                f"WHERE {where} GROUP BY area_id %% {PG_CHUNKS}")
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -103,7 +109,9 @@ def observation_frame(dataset_id: int, category: str | None = None) -> pd.DataFr
         data = b"\n".join(chunks)
         del chunks
         if data:
-            frame = pd.read_csv(io.BytesIO(data), names=columns, dtype=dtypes, keep_default_na=False)
+            frame = pd.read_csv(io.BytesIO(data), names=columns, dtype={**dtypes, "masked": np.int8},
+                                keep_default_na=False, na_values={"value": [""]})
+            frame["masked"] = frame["masked"].astype(bool)
         else:
             frame = pd.DataFrame({c: pd.Series(dtype=dtypes[c]) for c in columns})
         del data
