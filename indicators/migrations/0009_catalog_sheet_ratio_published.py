@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('indicators', '0008_flags_suppression_masked_simulated'),
+        ('indicators', '0009_data_source_hash_stamps'),
     ]
 
     operations = [
