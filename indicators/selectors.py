@@ -40,6 +40,24 @@ def indicator_is_simulated(indicator: Indicator) -> bool:
     return Indicator.objects.filter(_SIMULATED, pk=indicator.pk).exists()
 
 
+def indicator_sheet(indicator: Indicator) -> dict:
+    """The indicator's complete metadata sheet, as a reader sees it (docs/catalog.md).
+
+    The YAML's sheet (numerator, denominator, population used, levels, periods, limits, source, method and
+    CI method, standard population) plus the definition, method, unit, and the date of the last computation:
+    when the indicator's published values were published (None while it has never been computed).
+    """
+    publication = IndicatorPublication.objects.filter(indicator=indicator).first()
+    simulated = indicator_is_simulated(indicator)
+    return {
+        "code": indicator.code, "label_fr": indicator.label_fr, "label_en": indicator.label_en,
+        "theme": indicator.theme, "definition": indicator.definition, "method": indicator.method,
+        "unit": indicator.unit, "multiplier": indicator.multiplier, **indicator.sheet,
+        "simulated": simulated,
+        "last_computed_at": publication.published_at if publication else None,
+    }
+
+
 def indicator_value_list(indicator: Indicator, *, level: str | None = None, period: str | None = None,
                          sex: str | None = None) -> QuerySet[Value]:
     """The published values of ``indicator`` (those of its publication's release), filtered."""

@@ -16,7 +16,7 @@ import pandas as pd
 from .methods import CI_COLUMNS
 from .sex_rule import secondary_across_sex
 
-RATE_METHODS = {"crude_rate", "proportion", "dsr", "isr", "smr"}
+RATE_METHODS = {"crude_rate", "proportion", "dsr", "isr", "smr", "ratio"}
 
 
 def apply(frame: pd.DataFrame, method: str, threshold: int, unreliable_below: int,

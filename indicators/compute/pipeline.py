@@ -10,7 +10,7 @@ import pandas as pd
 
 from indicators.stats.rebanding import reband_array
 
-from . import compare, disclosure, methods
+from . import compare, disclosure, methods, periods
 from .cube import Cube, align, build_cube, describer, on_areas, pool, roll_up, subset, without_unmatched
 from .geography import rollup
 from .spec import SEXES, ComputeError, Geography, IndicatorSpec
@@ -18,7 +18,7 @@ from .spec import SEXES, ComputeError, Geography, IndicatorSpec
 BANDED_METHODS = {"dsr", "isr", "smr", "life_expectancy"}
 # How far up the observation levels sit: a coarser level's areas are sums of a finer level's.
 LEVEL_RANK = {"commune": 0, "epci": 1, "territory": 1, "department": 2, "region": 3, "country": 4}
-NO_DENOMINATOR = {"count", "density"}
+NO_DENOMINATOR = {"count", "density", "published"}
 VALUE_COLUMNS = [
     "area_id", "period", "sex", "value", *methods.CI_COLUMNS, "numerator", "denominator", "suppressed",
     "suppression", "unreliable", "not_computable", "cmp_parent", "cmp_france", "quantile", "map_class",
@@ -37,6 +37,7 @@ def _cubed(obs: pd.DataFrame, flt, spec: IndicatorSpec, geo: Geography, name: st
     """Observed areas only (filtered, pooled), not rolled up yet."""
     if spec.method == "life_expectancy":
         flt = replace(flt, age_min=None, age_max=None)  # the life table needs every band; age_min picks e at age
+    obs = periods.select_periods(obs, flt)
     cube = build_cube(obs, flt, need_bands=spec.method in BANDED_METHODS, name=name, area_labels=geo.area_labels())
     return pool(cube, spec.pooling)
 
@@ -104,6 +105,8 @@ def _statistic(spec: IndicatorSpec, geo: Geography, num: Cube, den: Cube | None,
     x = x_bands.sum(axis=1)
     if spec.method == "count":
         return methods.count(x)
+    if spec.method == "published":
+        return methods.published(x)
     if spec.method == "density":
         km2 = geo.areas.set_index("id")["area_km2"].reindex(num.area_ids).to_numpy(dtype=float)
         per_group = np.broadcast_to(km2[:, None, None], mask.shape)[mask]
@@ -111,6 +114,8 @@ def _statistic(spec: IndicatorSpec, geo: Geography, num: Cube, den: Cube | None,
     n_bands = den.data.reshape(-1, B)[mask.ravel()]
     if spec.method in ("crude_rate", "proportion", "mean"):
         return methods.ratio(spec.method, x, n_bands.sum(axis=1), spec.multiplier)
+    if spec.method == "ratio":
+        return methods.reference_ratio(x, n_bands.sum(axis=1), spec.multiplier)
     if spec.method == "dsr":
         if spec.standard_weights is None:
             raise ComputeError(f"{spec.code}: a DSR needs a standard population")
@@ -189,7 +194,9 @@ def compute_indicator(spec: IndicatorSpec, geo: Geography, numerator: pd.DataFra
     num = _cubed(numerator, spec.numerator_filter, spec, geo, _input_name("numerator", spec.numerator_dataset))
     numerator = None  # noqa: F841 - frees millions of rows when the caller kept no reference
     den = None
-    if spec.method in NO_DENOMINATOR:
+    if spec.method == "published":
+        pass  # a producer's rate is not additive: only the areas it was published for
+    elif spec.method in NO_DENOMINATOR:
         num = _rolled(num, spec.numerator_level, geo)
     else:
         if denominator is None or spec.denominator_level is None:
@@ -197,6 +204,8 @@ def compute_indicator(spec: IndicatorSpec, geo: Geography, numerator: pd.DataFra
         den = _cubed(denominator, spec.denominator_filter, spec, geo,
                      _input_name("denominator", spec.denominator_dataset))
         denominator = None  # noqa: F841
+        den = periods.denominator_periods(den, num, spec.denominator_filter,
+                                          _input_name("denominator", spec.denominator_dataset))
         num, den = _paired(spec, geo, num, den)
     lap("aggregate")
     mask = _selection(spec, num, den)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('indicators', '0009_data_source_hash_stamps'),
+        ('indicators', '0009_catalog_sheet_ratio_published'),
     ]
 
     operations = [

@@ -30,8 +30,10 @@ indicators:
 
 @pytest.fixture
 def reference_datasets(db):
-    for code in ("insee-population", "drees-medecins", "drees-infirmiers", "drees-dentistes"):
-        Dataset.objects.create(code=code, name=code, level=Level.DEPARTMENT)
+    from indicators.services.reference_datasets import DATASETS
+
+    for code, meta in DATASETS.items():  # every dataset the shipped catalog may name
+        Dataset.objects.create(code=code, name=code, level=meta.get("level", Level.DEPARTMENT))
 
 
 def write(tmp_path, text, name="cat.yaml"):
