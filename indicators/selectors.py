@@ -8,11 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from geo.models import Area, CommuneMembership
 from indicators.compute import Geography
-from indicators.models import Dataset, Indicator, IndicatorPublication, Observation, Run, Value
+from indicators.models import Indicator, IndicatorPublication, Observation, Run, Value
 
 PG_CHUNKS = 64
 OBSERVATION_COLUMNS = ["area_id", "period", "sex", "age_band", "category", "value", "masked"]
@@ -27,6 +27,19 @@ def indicator_list() -> QuerySet[Indicator]:
     return Indicator.objects.filter(is_active=True).select_related("publication").order_by("theme", "code")
 
 
+_SIMULATED = Q(numerator_dataset__simulated=True) | Q(denominator_dataset__simulated=True)
+
+
+def indicator_simulated_ids() -> set[int]:
+    """Ids of the indicators computed from simulated data (numerator or denominator dataset simulated)."""
+    return set(Indicator.objects.filter(_SIMULATED).values_list("pk", flat=True))
+
+
+def indicator_is_simulated(indicator: Indicator) -> bool:
+    """Whether ``indicator``'s values come from simulated data (its sheet, API values and exports say so)."""
+    return Indicator.objects.filter(_SIMULATED, pk=indicator.pk).exists()
+
+
 def indicator_sheet(indicator: Indicator) -> dict:
     """The indicator's complete metadata sheet, as a reader sees it (docs/catalog.md).
 
@@ -35,8 +48,7 @@ def indicator_sheet(indicator: Indicator) -> dict:
     when the indicator's published values were published (None while it has never been computed).
     """
     publication = IndicatorPublication.objects.filter(indicator=indicator).first()
-    simulated = Dataset.objects.filter(
-        pk__in=[indicator.numerator_dataset_id, indicator.denominator_dataset_id], simulated=True).exists()
+    simulated = indicator_is_simulated(indicator)
     return {
         "code": indicator.code, "label_fr": indicator.label_fr, "label_en": indicator.label_en,
         "theme": indicator.theme, "definition": indicator.definition, "method": indicator.method,

@@ -19,12 +19,17 @@ from .sex_rule import secondary_across_sex
 RATE_METHODS = {"crude_rate", "proportion", "dsr", "isr", "smr", "ratio"}
 
 
-def apply(frame: pd.DataFrame, method: str, threshold: int, unreliable_below: int) -> pd.DataFrame:
+def apply(frame: pd.DataFrame, method: str, threshold: int, unreliable_below: int,
+          masked: np.ndarray | None = None) -> pd.DataFrame:
+    """``masked``: rows built from a figure the publisher masked (value unknown): withheld as
+    "masked_at_source", and counted as withheld by the sex rule (an unknown cell must stay unknown)."""
     counts = frame["numerator"].to_numpy(dtype=float)
-    primary = np.nan_to_num(counts, nan=np.inf) < threshold
-    withheld = secondary_across_sex(frame, primary, counts)
+    masked = np.zeros(len(frame), dtype=bool) if masked is None else np.asarray(masked, dtype=bool)
+    primary = (np.nan_to_num(counts, nan=np.inf) < threshold) & ~masked
+    withheld = secondary_across_sex(frame, primary | masked, counts)
     frame["suppressed"] = withheld
-    frame["suppression"] = np.where(withheld, "primary", "")  # the sex rule's mates are primary-rule cells too
+    # The sex rule's mates are primary-rule cells too.
+    frame["suppression"] = np.where(masked, "masked_at_source", np.where(withheld, "primary", ""))
     frame.loc[withheld, ["value", *CI_COLUMNS, "numerator", "denominator"]] = np.nan
     if method in RATE_METHODS:
         frame["unreliable"] = (np.nan_to_num(counts, nan=np.inf) < unreliable_below) & ~withheld

@@ -35,6 +35,7 @@ def reference_mean(den: Cube, years: tuple[int, ...], target_periods: list[str],
     # An area lacking a reference year has no mean: zero it, or its partial sum would reach its parents.
     data = den.data[:, pick].mean(axis=1) * present[..., None]
     defective = den.defective[:, pick].any(axis=1)
+    masked = den.masked[:, pick].any(axis=1)  # a mean over a masked year is unknown too
     P = len(target_periods)
 
     def repeat(a):
@@ -42,7 +43,7 @@ def reference_mean(den: Cube, years: tuple[int, ...], target_periods: list[str],
 
     note = f"{name}: mean of {', '.join(map(str, years))} used for {', '.join(target_periods)}"
     return Cube(den.area_ids, list(target_periods), den.bands, repeat(data), repeat(present), repeat(defective),
-                [*den.notes, note])
+                [*den.notes, note], repeat(masked))
 
 
 def carried_forward(den: Cube, target_periods: list[str], name: str) -> Cube:
@@ -59,7 +60,7 @@ def carried_forward(den: Cube, target_periods: list[str], name: str) -> Cube:
 
     note = f"{name}: {', '.join(later)} use(s) the figures of {last}, the latest year of the data"
     return Cube(den.area_ids, [*den.periods, *later], den.bands, extend(den.data), extend(den.present),
-                extend(den.defective), [*den.notes, note])
+                extend(den.defective), [*den.notes, note], extend(den.masked))
 
 
 def denominator_periods(den: Cube, num: Cube, flt: DataFilter, name: str) -> Cube:

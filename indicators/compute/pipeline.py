@@ -150,6 +150,14 @@ def _unusable(stats: pd.DataFrame, num: Cube, den: Cube | None, mask: np.ndarray
     return stats
 
 
+def _withhold_masked(frame: pd.DataFrame, masked: np.ndarray) -> pd.DataFrame:
+    """Groups built from a figure masked at source (a masked child makes its parents masked too): no number
+    at all, whatever the masked figure could have been (docs/methods/disclosure.md, "Masked at source")."""
+    if masked.any():
+        frame.loc[masked, ["value", *methods.CI_COLUMNS, "numerator", "denominator"]] = np.nan
+    return frame
+
+
 def _frame(num: Cube, mask: np.ndarray, stats: pd.DataFrame) -> pd.DataFrame:
     a, p, s = np.nonzero(mask)
     frame = pd.DataFrame({
@@ -203,7 +211,9 @@ def compute_indicator(spec: IndicatorSpec, geo: Geography, numerator: pd.DataFra
     mask = _selection(spec, num, den)
     frame = _frame(num, mask, _unusable(_statistic(spec, geo, num, den, mask), num, den, mask))
     lap("statistic")
-    frame = disclosure.apply(frame, spec.method, spec.disclosure_threshold, spec.unreliable_below)
+    masked = num.masked[mask] if den is None else (num.masked | den.masked)[mask]
+    frame = _withhold_masked(frame, masked)
+    frame = disclosure.apply(frame, spec.method, spec.disclosure_threshold, spec.unreliable_below, masked)
     parents = geo.areas.set_index("id")["parent_id"]
     frame = compare.comparisons(frame, parents, geo.france_id(), spec.polarity)
     lap("compare")

@@ -4,7 +4,7 @@ from .catalog import Indicator, empty_filter
 from .choices import Comparison, Method, Polarity, Pooling, Sex
 from .datasets import Dataset, Observation, Upload
 from .runs import IndicatorPublication, Release, Run
-from .stamps import IndicatorStamp
+from .stamps import IndicatorStamp, SourceStamp
 from .values import Value
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "Release",
     "Run",
     "Sex",
+    "SourceStamp",
     "Upload",
     "Value",
     "empty_filter",

@@ -49,3 +49,10 @@ class Indicator(models.Model):
 
     def __str__(self):
         return f"{self.label_fr} ({self.code})"
+
+    @property
+    def is_simulated(self) -> bool:
+        """Computed from simulated data (its numerator or denominator dataset is simulated): every output of
+        it must say so. Lists should use ``selectors.indicator_simulated_ids`` or select_related the datasets."""
+        return bool(self.numerator_dataset.simulated
+                    or (self.denominator_dataset_id and self.denominator_dataset.simulated))

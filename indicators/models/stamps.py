@@ -22,3 +22,18 @@ class IndicatorStamp(models.Model):
 
     def __str__(self):
         return f"{self.indicator_id}: {self.inputs_hash[:12]}"
+
+
+class SourceStamp(models.Model):
+    """sha256 of the source files (and selection) of an import that has no Dataset row, e.g. the geography."""
+
+    key = models.CharField(max_length=80, unique=True)
+    source_hash = models.CharField(max_length=64)
+    stamped_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("empreinte de source")
+        verbose_name_plural = _("empreintes de source")
+
+    def __str__(self):
+        return f"{self.key}: {self.source_hash[:12]}"

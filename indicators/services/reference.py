@@ -20,6 +20,9 @@ from geo.models import Area, Level
 from indicators.importing.cnam_ald import CNAM_ALD, read_cnam_ald
 from indicators.importing.insee_deaths import INSEE_DEATHS, read_insee_deaths
 from indicators.importing.readers import Chunk, FileFormatError
+from indicators.importing.simulation import (
+    INFANT_RATE, POPULATION_YEAR, SCHEDULE, SEED, annual_national_deaths, simulate_deaths,
+)
 from indicators.importing.reference import DREES_FILES, INSEE_POPULATION, read_drees, read_insee_population
 from indicators.importing.spf_covid import (
     SPF_FILES, read_spf_admissions_age, read_spf_hospital_daily, read_spf_vaccination_age, read_spf_vaccination_sex,
@@ -65,6 +68,49 @@ def _one(reader, path: Path):
     return lambda data_dir: reader(data_dir / path)
 
 
+COG_COMMUNES = Path("cog/communes.json")
+SIMULATION_FILES = [COG_COMMUNES, INSEE_POPULATION, INSEE_DEATHS]
+_simulated: dict = {}  # (data_dir, files' sizes and mtimes) -> (deaths, populations, skipped): drawn once per run
+
+
+def _cog_communes(path: Path) -> tuple[pd.DataFrame, list[dict]]:
+    try:
+        entries = pd.read_json(path, dtype={"code": str, "departement": str})
+    except ValueError as exc:
+        raise FileFormatError(1, "(json)", "", f"{path.name} line 1, field (json): not a JSON array ({exc})",
+                              kind="invalid source file") from exc
+    current = entries[entries["type"].eq("commune-actuelle")]
+    com = current["zone"].eq("com")
+    skipped = [{"line": 0, "file": path.name, "value": f"{int(com.sum())} communes",
+                "reason": "communes of the collectivités d'outre-mer: no INSEE age structure, not simulated"}]
+    rows = current[~com]
+    communes = pd.DataFrame({"code": rows["code"].to_numpy(), "department": rows["departement"].to_numpy(),
+                             "population": rows["population"].fillna(0).astype("int64").to_numpy()})
+    return communes, skipped
+
+
+def _simulation(data_dir: Path):
+    key = (str(data_dir), *[(p, (data_dir / p).stat().st_size, (data_dir / p).stat().st_mtime_ns)
+                            for p in SIMULATION_FILES])
+    if key not in _simulated:
+        communes, skipped = _cog_communes(data_dir / COG_COMMUNES)
+        population = read_insee_population(data_dir / INSEE_POPULATION)
+        deaths, _ = read_insee_deaths(data_dir / INSEE_DEATHS)
+        drawn, people = simulate_deaths(communes, population[population["period"] == POPULATION_YEAR],
+                                        annual_national_deaths(deaths))
+        _simulated.clear()
+        _simulated[key] = (drawn, people, skipped)
+    return _simulated[key]
+
+
+def _simulated_frame(which: int):
+    def read(data_dir: Path):
+        frame = _simulation(data_dir)[which]
+        # No source line: a drawn row comes from no line of a file (0 in a report).
+        return frame.assign(line=0), list(_simulation(data_dir)[2])
+    return read
+
+
 # code -> (files read, reader(data_dir) -> (long frame, skipped rows)). Order = import order.
 SOURCES = {
     "insee-population": ([INSEE_POPULATION], lambda d: (read_insee_population(d / INSEE_POPULATION), [])),
@@ -76,6 +122,8 @@ SOURCES = {
                                  _one(read_spf_admissions_age, SPF_FILES["admissions_age"])),
     "spf-covid-vaccination": ([SPF_FILES["vaccination_age"], SPF_FILES["vaccination_sex"]], _vaccination),
     "insee-deces": ([INSEE_DEATHS], _one(read_insee_deaths, INSEE_DEATHS)),
+    "simulation-population": (SIMULATION_FILES, _simulated_frame(1)),
+    "simulation-deces": (SIMULATION_FILES, _simulated_frame(0)),
 }
 REFERENCE_STEPS = len(SOURCES)  # one step per dataset, for progress reporting
 
@@ -105,6 +153,8 @@ def file_sha256(path: Path) -> str:
 
 def source_hash(code: str, data_dir: Path, areas: set[str]) -> str:
     parts = [code, READER_VERSION, *sorted(areas)]
+    if code.startswith("simulation-"):  # another seed or schedule draws other deaths
+        parts.append(repr((SEED, SCHEDULE, INFANT_RATE)))
     parts += [f"{path}:{file_sha256(data_dir / path)}" for path in SOURCES[code][0]]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -117,6 +167,9 @@ def _areas(level: str, only: list[str] | None) -> set[str]:
         departments = departments.filter(code__in=only)
     if level == Level.DEPARTMENT:
         return set(departments.values_list("code", flat=True))
+    if level == Level.COMMUNE:
+        communes = areas.filter(level=level)
+        return set((communes.filter(parent__code__in=only) if only else communes).values_list("code", flat=True))
     if only:
         return set(departments.values_list("parent__code", flat=True))
     return set(areas.filter(level=level).values_list("code", flat=True))

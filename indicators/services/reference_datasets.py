@@ -90,4 +90,26 @@ DATASETS = {
                        "au 9) et du 1er mars au 9 novembre (mars-novembre). Décès comptés au lieu de décès, non "
                        "au domicile.",
     },
+    "simulation-population": {
+        "name": "SIMULATION : population par commune et sexe (support des décès simulés), 2018-2020",
+        "publisher": "Atlas Santé (simulation) à partir de l'Insee (COG, populations légales 2023 ; estimations "
+                     "2021)", "licence": LICENCE, "vintage": "simulation 1 (graine 20231102)", "level": "commune",
+        "simulated": True, "url": "https://www.insee.fr/fr/statistiques/8680726",
+        "description": "Ce jeu contient des données simulées, non observées. Population municipale de chaque commune (populations "
+                       "légales millésime 2023, COG 2026), répartie par sexe selon la structure de son "
+                       "département (estimations Insee 2021), reprise à l'identique pour chaque année simulée "
+                       "(2018, 2019, 2020). Dénominateur des décès simulés (docs/methods/simulation.md).",
+    },
+    "simulation-deces": {
+        "name": "SIMULATION : décès par commune et sexe, tirages de Poisson, 2018-2020 (données simulées)",
+        "publisher": "Atlas Santé (simulation) à partir de l'Insee", "licence": LICENCE,
+        "vintage": "simulation 1 (graine 20231102)", "level": "commune", "simulated": True,
+        "url": "https://www.insee.fr/fr/statistiques/4487988",
+        "description": "Ce jeu contient des données simulées, non observées : aucun de ces décès n'a été constaté. Pour chaque commune, "
+                       "sexe et année, un tirage de Poisson dont l'espérance applique des taux nationaux de "
+                       "mortalité par âge (courbe de Gompertz-Makeham calée chaque année sur les décès Insee de "
+                       "France, 1er mars-9 novembre annualisés) à la population de la commune répartie selon la "
+                       "structure par âge et sexe de son département. Graine fixe : reproductible. Sert à "
+                       "montrer et tester les niveaux commune et EPCI (docs/methods/simulation.md).",
+    },
 }
