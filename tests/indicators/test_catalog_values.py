@@ -151,6 +151,7 @@ def test_a_count_cnam_masks_is_never_turned_into_a_number(computed):
     assert hidden.sum() == 3
     numbers = ["value", "lower_95", "upper_95", "lower_99_8", "upper_99_8", "numerator"]
     assert values.loc[hidden, numbers].isna().all().all()
+    assert (values.loc[hidden, "suppression"] == "masked_at_source").all() and values.loc[hidden, "suppressed"].all()
     assert values.loc[~hidden, "value"].notna().all()
 
 
@@ -215,3 +216,19 @@ def test_complete_vaccination_of_the_over_80s_in_finistere_has_its_wilson_interv
     whole = row(computed("couverture-vaccinale-complete"), "29", 2023)
     assert whole["numerator"] == sum(int(r["n_tot_complet"]) for r in every_class)
     assert whole["denominator"] == pytest.approx(sum(float(r["pop"]) for r in every_class))
+
+
+def test_the_simulated_deaths_of_an_epci_are_the_sum_of_its_member_communes(data_dir, catalog):
+    import json
+
+    values = rf.compute_entry(catalog["simulation-deces"])
+    # Brest Métropole (242900314): its 8 communes, from the COG's EPCI file.
+    members = next(e for e in json.loads((data_dir / "cog/epci.json").read_text()) if e["code"] == "242900314")
+    codes = {m["code"] for m in members["membres"]}
+    deaths = rf.observations("simulation-deces")
+    ids = rf.geography(communes=True).areas.set_index("code")
+    commune_ids = ids[ids["level"] == "commune"].loc[sorted(codes), "id"]
+    expected = deaths[deaths["area_id"].isin(commune_ids) & (deaths["period"] == 2020)]["value"].sum()
+    epci = row(values, "242900314", 2020, level="epci")
+    assert epci["value"] == expected and expected > 1000
+    assert {"commune", "epci", "department", "region", "country"} == set(values["level"])
