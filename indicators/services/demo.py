@@ -1,7 +1,7 @@
 """The demo's writes that content hashes make idempotent: geography, and which indicators to recompute.
 
 A second ``make demo`` on unchanged files and definitions must write nothing and finish quickly
-(docs/adr/0016-demo-content-hashes.md):
+(docs/adr/0017-demo-content-hashes.md):
 
 * geography: the sha256 of every geography source file and of the department selection is kept in a
   ``SourceStamp``; the same hash skips the import (which otherwise re-reads 60 MB of GeoJSON to find

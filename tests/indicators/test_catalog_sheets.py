@@ -71,7 +71,8 @@ def test_every_sheet_says_which_population_the_figure_uses(entry):
         assert "19 971,3" in population and "20 336,7" in population  # Paris on the home map vs the estimates
     else:
         assert population.startswith(("Aucune", "Population de référence publiée par Santé publique France",
-                                       "Population protégée du régime général", "Données simulées"))
+                                       "Population protégée du régime général")) or (
+            entry["numerator"]["dataset"].startswith("simulation-") and "populations légales" in population.lower())
 
 
 SIMULATED = {code for code, meta in DATASETS.items() if meta.get("simulated")}
@@ -80,11 +81,11 @@ SIMULATED = {code for code, meta in DATASETS.items() if meta.get("simulated")}
 def test_every_indicator_built_on_simulated_data_says_so_in_its_labels_and_sheet():
     entries = [e for e in shipped() if {e["numerator"]["dataset"], (e.get("denominator") or {}).get("dataset")}
                & SIMULATED]
-    assert {e["code"] for e in entries} == {"simulation-deces", "simulation-taux-mortalite"}
+    assert {e["code"] for e in entries} == {"deces-simules-communes", "mortalite-simulee-communes"}
     for entry in entries:
         assert "(données simulées)" in entry["label_fr"] and "(simulated data)" in entry["label_en"]
-        assert entry["definition"].startswith("DONNÉES SIMULÉES")
-        assert entry["sheet"]["limits"].startswith("DONNÉES SIMULÉES, AUCUN DE CES DÉCÈS N'A ÉTÉ OBSERVÉ")
+        assert entry["definition"].startswith("Données simulées, non observées")
+        assert entry["sheet"]["limits"].startswith("DONNÉES SIMULÉES : aucun de ces décès n'a été constaté")
         assert {"commune", "epci"} <= set(entry["sheet"]["levels"])
     others = [e for e in shipped() if e not in entries]
     assert not any("simul" in (e["label_fr"] + e["sheet"]["limits"]).lower() for e in others)
@@ -156,7 +157,7 @@ def test_an_entry_without_a_sheet_is_refused(tmp_path):
 SAMPLE = ["densite-medecins", "part-75-ans-et-plus", "surmortalite-2020", "ald-prevalence-diabete",
           "ald-taux-standardise-cancers", "covid-taux-hospitalisation", "covid-hospitalisations",
           "covid-tsa-hospitalisation-region", "covid-icm-hospitalisation-region", "couverture-vaccinale-complete-12-17",
-          "simulation-taux-mortalite"]
+          "mortalite-simulee-communes"]
 
 
 @pytest.mark.parametrize("code", SAMPLE)
@@ -184,7 +185,7 @@ def test_the_loaded_sheet_is_stored_and_read_with_the_date_of_last_computation(l
     assert sheet["ci_method"].startswith("Limites de Poisson exactes")
     assert sheet["source"]["url"] == "https://www.insee.fr/fr/statistiques/4487988"
     assert sheet["last_computed_at"] is None and sheet["simulated"] is False
-    assert indicator_sheet(Indicator.objects.get(code="simulation-deces"))["simulated"] is True
+    assert indicator_sheet(Indicator.objects.get(code="deces-simules-communes"))["simulated"] is True
     assert "lieu de décès, non au domicile" in sheet["limits"]
     published_at = timezone.now()
     IndicatorPublication.objects.create(indicator=indicator, release=Release.objects.create(published_at=published_at),

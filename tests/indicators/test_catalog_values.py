@@ -221,7 +221,7 @@ def test_complete_vaccination_of_the_over_80s_in_finistere_has_its_wilson_interv
 def test_the_simulated_deaths_of_an_epci_are_the_sum_of_its_member_communes(data_dir, catalog):
     import json
 
-    values = rf.compute_entry(catalog["simulation-deces"])
+    values = rf.compute_entry(catalog["deces-simules-communes"])
     # Brest Métropole (242900314): its 8 communes, from the COG's EPCI file.
     members = next(e for e in json.loads((data_dir / "cog/epci.json").read_text()) if e["code"] == "242900314")
     codes = {m["code"] for m in members["membres"]}
