@@ -63,7 +63,12 @@ def complete_sheet(entry: dict) -> dict:
     method = entry.get("method", "")
     sheet.setdefault("method_label", METHOD_LABELS.get(method, ""))
     sheet.setdefault("ci_method", CI_METHODS.get(method, ""))
-    if method not in STANDARDISED:
+    code = str(entry.get("standard_population") or "")
+    if code == "esp2013":
+        sheet.setdefault("standard_population", "Population standard européenne 2013 (Eurostat)")
+    elif code.startswith("france-"):
+        sheet.setdefault("standard_population", f"Population de la France au 1er janvier {code[7:]} (estimation Insee)")
+    elif method not in STANDARDISED:
         sheet.setdefault("standard_population", NO_STANDARD)
     return sheet
 

@@ -31,8 +31,9 @@ def reference_mean(den: Cube, years: tuple[int, ...], target_periods: list[str],
     if missing:
         raise ComputeError(f"{name}: reference year(s) {', '.join(map(str, missing))} missing from the data")
     pick = [den.periods.index(str(y)) for y in years]
-    data = den.data[:, pick].mean(axis=1)
     present = den.present[:, pick].all(axis=1)
+    # An area lacking a reference year has no mean: zero it, or its partial sum would reach its parents.
+    data = den.data[:, pick].mean(axis=1) * present[..., None]
     defective = den.defective[:, pick].any(axis=1)
     masked = den.masked[:, pick].any(axis=1)  # a mean over a masked year is unknown too
     P = len(target_periods)

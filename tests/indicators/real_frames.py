@@ -15,7 +15,9 @@ from indicators.compute import Geography
 from indicators.services.reference import SOURCES
 
 FRANCE_ID = 1
-DATASET_LEVELS = {"spf-covid-admissions-age": "region"}
+DATASET_LEVELS = {"spf-covid-admissions-age": "region", "simulation-deces": "commune",
+                  "simulation-population": "commune"}
+COMMUNE_BASE, EPCI_BASE = 100_000, 10_000
 
 
 def data_dir() -> Path:
@@ -37,7 +39,29 @@ def cog_areas() -> pd.DataFrame:
     return frame
 
 
-def geography() -> Geography:
+@lru_cache(maxsize=1)
+def _commune_geography() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Communes (COG 2026, outside the COM) and EPCIs added to ``cog_areas``, with the commune memberships."""
+    cog = data_dir() / "cog"
+    base = cog_areas()
+    departments = base[base["level"] == "department"].set_index("code")["id"]
+    communes = [c for c in json.loads((cog / "communes.json").read_text())
+                if c["type"] == "commune-actuelle" and c["zone"] != "com"]
+    commune_ids = pd.Series(COMMUNE_BASE + np.arange(len(communes)), index=[c["code"] for c in communes])
+    epcis = json.loads((cog / "epci.json").read_text())
+    rows = [(int(commune_ids[c["code"]]), "commune", int(departments[c["departement"]]), c["code"]) for c in communes]
+    rows += [(EPCI_BASE + i, "epci", None, e["code"]) for i, e in enumerate(epcis)]
+    extra = pd.DataFrame(rows, columns=["id", "level", "parent_id", "code"]).assign(area_km2=np.nan)
+    areas = pd.concat([base, extra], ignore_index=True)
+    members = [(int(commune_ids[m["code"]]), EPCI_BASE + i) for i, e in enumerate(epcis) for m in e["membres"]
+               if m["code"] in commune_ids.index]
+    memberships = pd.DataFrame(members, columns=["commune_id", "area_id"])
+    return areas, memberships
+
+
+def geography(communes: bool = False) -> Geography:
+    if communes:
+        return Geography(*_commune_geography())
     return Geography(cog_areas(), pd.DataFrame({"commune_id": pd.Series(dtype="int64"),
                                                 "area_id": pd.Series(dtype="int64")}))
 
@@ -58,7 +82,7 @@ def observations(code: str) -> pd.DataFrame:
     value, masked), from the reader of its source file."""
     long = _long(code)
     level = DATASET_LEVELS.get(code, "department")
-    areas = cog_areas()
+    areas = _commune_geography()[0] if level == "commune" else cog_areas()
     ids = areas[areas["level"] == level].set_index("code")["id"]
     masked = long["masked"].astype(bool) if "masked" in long else pd.Series(False, index=long.index)
     value = pd.to_numeric(long["value"].where(~masked), errors="coerce")
@@ -96,8 +120,10 @@ def compute_entry(entry: dict) -> pd.DataFrame:
     from indicators.compute import compute_indicator
 
     den = entry.get("denominator")
-    result = compute_indicator(spec_from_entry(entry), geography(), observations(entry["numerator"]["dataset"]),
+    communes = DATASET_LEVELS.get(entry["numerator"]["dataset"]) == "commune"
+    geo = geography(communes)
+    result = compute_indicator(spec_from_entry(entry), geo, observations(entry["numerator"]["dataset"]),
                                observations(den["dataset"]) if den else None)
-    areas = cog_areas().set_index("id")
+    areas = geo.areas.set_index("id")
     return result.values.assign(code=areas["code"].reindex(result.values["area_id"]).to_numpy(),
                                 level=areas["level"].reindex(result.values["area_id"]).to_numpy())
