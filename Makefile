@@ -29,12 +29,15 @@ var/secret_key:
 	@mkdir -p var
 	@$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
-# Install, migrate, import the geography and data, compute, then serve on http://$(HOST):$(PORT).
+# Fetch DATA_DIR (nothing to download when it is complete), migrate, import the geography and every source
+# file, load the catalog, compute every indicator in this process, then serve on http://$(HOST):$(PORT).
+# Idempotent: sha256 of the source files and definitions decide what is imported and computed again.
+MANAGE = SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py
 demo: install var/secret_key
-	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py migrate --noinput
-	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py import_geography
-	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py demo_data
-	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(MANAGE) fetch_data
+	$(MANAGE) migrate --noinput
+	$(MANAGE) demo_data
+	$(MANAGE) runserver $(HOST):$(PORT)
 
 serve: install var/secret_key
 	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py runserver $(HOST):$(PORT)

@@ -22,7 +22,7 @@ from .methods import CI_COLUMNS
 from .sex_rule import secondary_across_sex
 from .spec import ComputeError
 
-RATE_METHODS = {"crude_rate", "proportion", "dsr", "isr", "smr"}
+RATE_METHODS = {"crude_rate", "proportion", "dsr", "isr", "smr", "ratio"}
 
 
 class DisclosureError(ComputeError):
@@ -30,17 +30,22 @@ class DisclosureError(ComputeError):
 
 
 def apply(frame: pd.DataFrame, method: str, threshold: int, unreliable_below: int,
-          sources: pd.DataFrame | None = None, parents: pd.Series | None = None) -> tuple[pd.DataFrame, dict]:
+          sources: pd.DataFrame | None = None, parents: pd.Series | None = None,
+          masked: np.ndarray | None = None) -> tuple[pd.DataFrame, dict]:
     """Withhold, flag and say why; (frame, summary of the cells withheld by each rule).
 
     ``sources`` (target, source: the observed areas each area of the frame sums) enables complementary
-    suppression; without it only the primary and sex rules run (a frame of observed areas alone).
+    suppression; without it only the primary and sex rules run (a frame of observed areas alone, a
+    producer's published rates). ``masked``: rows built from a figure the publisher masked (value unknown,
+    NaN numerator): withheld as "masked_at_source", counted as withheld by the sex rule (an unknown cell
+    must stay unknown), and unknowns to the audit (nobody, the pipeline included, knows them).
     """
     counts = frame["numerator"].to_numpy(dtype=float)
-    primary = np.nan_to_num(counts, nan=np.inf) < threshold
-    withheld = secondary_across_sex(frame, primary, counts)
+    masked = np.zeros(len(frame), dtype=bool) if masked is None else np.asarray(masked, dtype=bool)
+    primary = (np.nan_to_num(counts, nan=np.inf) < threshold) & ~masked
+    withheld = secondary_across_sex(frame, primary | masked, counts)
     rounds = 0
-    if sources is not None and withheld.any():
+    if sources is not None and (withheld & ~masked).any():
         cells = frame[["area_id", "period", "sex", "numerator"]]
         try:
             protection = complementary_protection(cells, withheld, sources, parents, threshold)
@@ -51,12 +56,15 @@ def apply(frame: pd.DataFrame, method: str, threshold: int, unreliable_below: in
         complementary = np.zeros(len(frame), dtype=bool)
     everything = withheld | complementary
     frame["suppressed"] = everything
-    frame["suppression"] = np.where(withheld, "primary", np.where(complementary, "complementary", ""))
+    # The sex rule's mates are primary-rule cells too.
+    frame["suppression"] = np.where(masked, "masked_at_source", np.where(
+        withheld, "primary", np.where(complementary, "complementary", "")))
     frame.loc[everything, ["value", *CI_COLUMNS, "numerator", "denominator"]] = np.nan
     if method in RATE_METHODS:
         frame["unreliable"] = (np.nan_to_num(counts, nan=np.inf) < unreliable_below) & ~everything
     else:
         frame["unreliable"] = False
-    summary = {"threshold": threshold, "primary": int(withheld.sum()), "complementary": int(complementary.sum()),
+    summary = {"threshold": threshold, "masked_at_source": int(masked.sum()),
+               "primary": int((withheld & ~masked).sum()), "complementary": int(complementary.sum()),
                "published": int((~everything).sum()), "rounds": rounds}
     return frame, summary

@@ -238,6 +238,7 @@ def indicator_compute(run_id: int, indicator_id: int) -> int:
             d = result.disclosure
             notes.append(f"{indicator.code}: disclosure control (threshold {d['threshold']}): {d['primary']} cells "
                          f"withheld by the primary rule, {d['complementary']} by complementary suppression, "
+                         f"{d['masked_at_source']} masked at source, "
                          f"{d['published']} published")
         run_stage(run_id, indicator, "compute", time.perf_counter() - started, detail=result.timings,
                   message="\n".join(notes) or None, facts={"disclosure": result.disclosure})
