@@ -21,7 +21,7 @@ THEMES = {"population", "mortalite", "ald", "offre-de-soins", "covid-hopital", "
 REQUIRED = {
     "densite-medecins": "crude_rate", "densite-infirmiers": "crude_rate", "densite-dentistes": "crude_rate",
     "ald-prevalence-diabete": "crude_rate", "covid-taux-hospitalisation": "crude_rate",
-    "covid-tsa-hospitalisation-region": "dsr", "couverture-vaccinale-complete": "proportion",
+    "covid-tsa-hospitalisation-region": "dsr", "covid-tsi-hospitalisation-region": "isr", "couverture-vaccinale-complete": "proportion",
     "surmortalite-2020": "ratio",
 }
 
@@ -47,8 +47,8 @@ def test_the_codes_outside_checks_read_exist_with_their_method():
     assert by_code["ald-prevalence-diabete"]["numerator"] == {"dataset": "cnam-ald", "category": "ALD8"}
     assert by_code["covid-tsa-hospitalisation-region"]["standard_population"] == "esp2013"
     assert by_code["surmortalite-2020"]["denominator"]["reference_periods"] == [2018, 2019]
-    assert {e["method"] for e in by_code.values()} >= {"count", "crude_rate", "proportion", "dsr", "smr", "ratio",
-                                                       "density", "published"}
+    assert {e["method"] for e in by_code.values()} >= {"count", "crude_rate", "proportion", "dsr", "smr", "isr",
+                                                       "ratio", "density", "published"}
 
 
 @pytest.mark.parametrize("entry", shipped(), ids=lambda e: e["code"])

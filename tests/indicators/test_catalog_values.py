@@ -179,17 +179,28 @@ def test_the_covid_hospitalisation_rate_is_the_yearly_sum_of_admissions_over_the
 ESP2013_10Y = np.array([10500, 11000, 12000, 13500, 14000, 13500, 11500, 9000, 4000, 1000], dtype=float)
 
 
-def test_the_age_standardised_covid_rate_of_bretagne_is_the_dsr_on_esp2013_in_10_year_classes(
-        data_dir, insee_workbook, computed):
-    classes = ["09", "19", "29", "39", "49", "59", "69", "79", "89", "90"]
-    counts = dict.fromkeys(classes, 0)
+CLASSES = ["09", "19", "29", "39", "49", "59", "69", "79", "89", "90"]
+BRETAGNE = {"22", "29", "35", "56"}
+
+
+def _admissions_by_class(data_dir, year: int) -> dict[str, np.ndarray]:
+    """Region -> admissions of ``year`` (weeks labelled year-Sxx) in SPF's 10 classes, from the raw file."""
+    counts = {}
     with open(data_dir / "health/spf-covid19/covid-hosp-ad-age-2023-06-30-16h29.csv", encoding="utf-8") as f:
         for r in csv.DictReader(f, delimiter=";"):
-            if r["reg"] == "53" and r["Semaine"].startswith("2021-") and r["cl_age90"] in counts:
-                counts[r["cl_age90"]] += int(r["NewAdmHospit"])
-    x = np.array([counts[c] for c in classes], dtype=float)
-    five = insee_bands(insee_workbook, 2021, {"22", "29", "35", "56"})
-    n = np.append(five[:18].reshape(9, 2).sum(axis=1), five[18:].sum())  # 0-9 ... 80-89, 90+
+            if r["Semaine"].startswith(f"{year}-") and r["cl_age90"] in CLASSES:
+                counts.setdefault(r["reg"], np.zeros(10))[CLASSES.index(r["cl_age90"])] += int(r["NewAdmHospit"])
+    return counts
+
+
+def _ten_year(five: np.ndarray) -> np.ndarray:
+    return np.append(five[:18].reshape(9, 2).sum(axis=1), five[18:].sum())  # 0-9 ... 80-89, 90+
+
+
+def test_the_age_standardised_covid_rate_of_bretagne_is_the_dsr_on_esp2013_in_10_year_classes(
+        data_dir, insee_workbook, computed):
+    x = _admissions_by_class(data_dir, 2021)["53"]
+    n = _ten_year(insee_bands(insee_workbook, 2021, BRETAGNE))
     expected = (x / n * ESP2013_10Y).sum() / ESP2013_10Y.sum() * 100_000
     value = row(computed("covid-tsa-hospitalisation-region"), "53", 2021, level="region")
     assert value["value"] == pytest.approx(expected, rel=1e-9)
@@ -198,6 +209,23 @@ def test_the_age_standardised_covid_rate_of_bretagne_is_the_dsr_on_esp2013_in_10
     variance, total = (w ** 2 * x).sum(), x.sum()
     lower_count = total * (1 - 1 / (9 * total) - norm.ppf(0.975) / (3 * math.sqrt(total))) ** 3
     assert value["lower_95"] == pytest.approx(expected + math.sqrt(variance / total) * (lower_count - total), rel=1e-9)
+
+
+def test_the_indirectly_standardised_covid_rate_of_bretagne_is_its_smr_times_france_s_crude_rate(
+        data_dir, insee_workbook, computed):
+    admissions = _admissions_by_class(data_dir, 2021)
+    france_x = sum(admissions.values())
+    every_department = {str(c[0]).strip() for c in insee_workbook["2021"].iter_rows(min_row=6, values_only=True)
+                        if c[0] is not None and (str(c[0]).strip()[:2].isdigit() or str(c[0]).strip()[:1] == "2")
+                        and len(str(c[0]).strip()) in (2, 3)}
+    france_n = _ten_year(insee_bands(insee_workbook, 2021, every_department))
+    n = _ten_year(insee_bands(insee_workbook, 2021, BRETAGNE))
+    expected = (n * france_x / france_n).sum()
+    smr = admissions["53"].sum() / expected
+    isr = row(computed("covid-tsi-hospitalisation-region"), "53", 2021, level="region")
+    icm = row(computed("covid-icm-hospitalisation-region"), "53", 2021, level="region")
+    assert icm["value"] == pytest.approx(smr * 100, rel=1e-9)
+    assert isr["value"] == pytest.approx(smr * france_x.sum() / france_n.sum() * 100_000, rel=1e-9)
 
 
 def test_complete_vaccination_of_the_over_80s_in_finistere_has_its_wilson_interval(data_dir, computed):
