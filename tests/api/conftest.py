@@ -31,3 +31,15 @@ def published(db):
 @pytest.fixture
 def api():
     return APIClient()
+
+
+@pytest.fixture
+def handmade(published):
+    from indicators.models import Dataset
+    from tests.api.handmade import build_handmade
+
+    simulated = Dataset.objects.create(code="simule", name="Simulé", simulated=True)
+    release, indicator, simulated_indicator = build_handmade(published.areas, published.population,
+                                                             simulated_dataset=simulated)
+    cache.clear()
+    return release, indicator, simulated_indicator
