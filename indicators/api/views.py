@@ -15,7 +15,7 @@ from indicators import selectors
 from indicators.api import schemas
 from indicators.api.permissions import CanStartRuns
 from indicators.api.values import VALUES_RESPONSES, ValueListView
-from indicators.models import Indicator, IndicatorPublication, Run
+from indicators.models import Indicator, Run
 from indicators.services import run_guard, run_records, runs
 
 ErrorSerializer = inline_serializer("RunError", {"detail": serializers.CharField(help_text="Why the run was refused.")})
@@ -99,47 +99,6 @@ class RunDetailView(APIView):
         run_guard.runs_reap([pk])  # users get the truth now, not when a redelivery happens
         run = get_object_or_404(Run.objects.select_related("release").prefetch_related("indicators"), pk=pk)
         return Response(RunOutputSerializer(run).data)
-
-
-class IndicatorOutputSerializer(serializers.ModelSerializer):
-    release = serializers.SerializerMethodField(help_text="Id of the published release; null if never published.")
-    published_at = serializers.SerializerMethodField(help_text="When that release was published (ISO 8601).")
-
-    class Meta:
-        model = Indicator
-        fields = ["code", "label_fr", "label_en", "theme", "method", "unit", "multiplier", "pooling", "polarity",
-                  "release", "published_at"]
-        extra_kwargs = {
-            "code": {"help_text": "Indicator code (catalog slug), as in /api/v1/indicators/{code}/values/."},
-            "label_fr": {"help_text": "Name in French."},
-            "label_en": {"help_text": "Name in English."},
-            "theme": {"help_text": "Theme of the catalog the indicator belongs to."},
-            "method": {"help_text": "Statistical method (docs/methods/): crude_rate, proportion, dsr, ..."},
-            "unit": {"help_text": "Unit of the values (e.g. pour 100 000 habitants)."},
-            "multiplier": {"help_text": "Scale of rates (100000: per 100,000)."},
-            "pooling": {"help_text": "Years pooled into each period (1, 3 or 5)."},
-            "polarity": {"help_text": "Whether a high value is good, bad or neither (names the comparisons)."},
-        }
-
-    def _publication(self, indicator):
-        try:
-            return indicator.publication
-        except IndicatorPublication.DoesNotExist:
-            return None
-
-    def get_release(self, indicator) -> int | None:
-        publication = self._publication(indicator)
-        return publication.release_id if publication else None
-
-    def get_published_at(self, indicator) -> str | None:
-        publication = self._publication(indicator)
-        return publication.published_at.isoformat() if publication else None
-
-
-class IndicatorListView(APIView):
-    @extend_schema(responses={200: IndicatorOutputSerializer(many=True)}, summary="Active indicators")
-    def get(self, request):
-        return Response(IndicatorOutputSerializer(selectors.indicator_list(), many=True).data)
 
 
 class IndicatorValuesView(ValueListView):
