@@ -6,6 +6,7 @@ cache keyed on the published release, so a new publication invalidates them by c
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.http import http_date
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -64,8 +65,24 @@ class RunOutputSerializer(serializers.ModelSerializer):
         return run_records.public_log_tail(run)
 
 
+RECENT_RUNS = 50
+
+
+def _last_modified(response, run: Run):
+    stamps = [t for t in (run.created_at, run.started_at, run.finished_at, run.heartbeat_at) if t]
+    response["Last-Modified"] = http_date(max(stamps).timestamp())
+    return response
+
+
 class RunListCreateView(APIView):
     permission_classes = [CanStartRuns]
+
+    @extend_schema(operation_id="runs_list", responses={200: RunOutputSerializer(many=True)},
+                   summary=f"The {RECENT_RUNS} most recent runs, newest first (public progress)")
+    def get(self, request):
+        recent = list(Run.objects.select_related("release").prefetch_related("indicators")[:RECENT_RUNS])
+        response = Response(RunOutputSerializer(recent, many=True).data)
+        return _last_modified(response, recent[0]) if recent else response
 
     @extend_schema(
         request=RunInputSerializer,
@@ -92,13 +109,14 @@ class RunListCreateView(APIView):
 
 
 class RunDetailView(APIView):
-    @extend_schema(responses={200: RunOutputSerializer}, summary="A run: status, progress, timings, log tail",
+    @extend_schema(responses={200: RunOutputSerializer, 404: OpenApiResponse(description="No such run.")},
+                   summary="A run: status, progress, timings, log tail",
                    description="A pending/running run whose worker is gone (lock free, no heartbeat for "
                                "ATLAS_RUN_LOST_AFTER seconds) is reported failed: 'worker lost (...)'.")
     def get(self, request, pk: int):
         run_guard.runs_reap([pk])  # users get the truth now, not when a redelivery happens
         run = get_object_or_404(Run.objects.select_related("release").prefetch_related("indicators"), pk=pk)
-        return Response(RunOutputSerializer(run).data)
+        return _last_modified(Response(RunOutputSerializer(run).data), run)
 
 
 class IndicatorValuesView(ValueListView):
