@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = int(os.environ.get("API_BENCH_SECONDS", "60"))
 CONNECTIONS = 32
-PORT = int(os.environ.get("API_BENCH_PORT", "8765"))
+PORT = int(os.environ.get("API_BENCH_PORT", "8931"))
 REDIS = os.environ.get("API_BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 YEARS = range(2011, 2021)
 CODE = "bench-communes"
@@ -93,8 +93,8 @@ def _publish_synthetic_indicator() -> int:
                         quantile=rng.integers(1, 6, n), map_class=rng.integers(1, 6, n))
     for column in ("value", "lower_95", "upper_95", "lower_99_8", "upper_99_8", "numerator", "denominator"):
         frame.loc[withheld, column] = np.nan
-    frame.loc[withheld, ["quantile", "map_class"]] = -1
-    frame[["quantile", "map_class"]] = frame[["quantile", "map_class"]].astype("Int16").where(~withheld, pd.NA)
+    for column in ("quantile", "map_class"):
+        frame[column] = frame[column].astype(float).where(~withheld)
     release_values_replace(release.pk, indicator.pk, frame[VALUE_COLUMNS])
     now = timezone.now()
     IndicatorPublication.objects.update_or_create(indicator=indicator, defaults={"release": release, "published_at": now})
@@ -110,7 +110,8 @@ def _stream_peak(rows_limit_query: dict) -> tuple[int, float, int]:
     client = Client()
     tracemalloc.start()
     started = time.perf_counter()
-    response = client.get("/api/v1/values/", rows_limit_query)
+    response = client.get("/api/v1/values/", rows_limit_query, HTTP_HOST="localhost")
+    assert response.status_code == 200 and response.streaming, response.content[:500]
     size = 0
     for chunk in response.streaming_content:
         size += len(chunk)
@@ -121,6 +122,11 @@ def _stream_peak(rows_limit_query: dict) -> tuple[int, float, int]:
 
 
 def _start_gunicorn(url: str, var_dir: Path) -> subprocess.Popen:
+    import socket
+
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", PORT)) == 0:
+            raise RuntimeError(f"port {PORT} is taken by another server: set API_BENCH_PORT")
     env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": REDIS, "SECRET_KEY": "bench", "ATLAS_HTTPS": "0",
            "ATLAS_API_ANON_RATE": "", "VAR_DIR": str(var_dir), "STATIC_ROOT": str(var_dir / "static"),
            "LOG_LEVEL": "WARNING", "ALLOWED_HOSTS": "127.0.0.1,localhost"}

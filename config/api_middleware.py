@@ -4,6 +4,7 @@ PostgreSQL cannot hold a NUL in text: ``/api/v1/areas/department/%00/`` reached 
 with a 500. No legitimate URL of the site carries one.
 """
 
+import time
 from urllib.parse import unquote_to_bytes
 
 from django.http import JsonResponse
@@ -21,6 +22,10 @@ class RefuseNulBytesMiddleware:
         return self.get_response(request)
 
 
+STARTED = time.time()
+CODE_BOUND = ("/api/v1/schema/", "/api/docs/", "/api/redoc/")
+
+
 class ApiLastModifiedMiddleware:
     """Every successful API GET carries Last-Modified: views that know better set it (values, runs); the
     others (levels, areas, geometries, the endpoint list) get the data version's time. Placed below
@@ -35,6 +40,9 @@ class ApiLastModifiedMiddleware:
                 and not response.has_header("Last-Modified")):
             from django.utils.http import http_date
 
+            if request.path.startswith(CODE_BOUND):  # the schema and docs change with the code, not the data
+                response["Last-Modified"] = http_date(STARTED)
+                return response
             from indicators.selectors.releases import api_data_version
 
             last_modified = api_data_version().last_modified
