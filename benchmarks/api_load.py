@@ -19,7 +19,6 @@ import signal
 import subprocess
 import sys
 import time
-import tracemalloc
 import urllib.request
 from pathlib import Path
 
@@ -103,22 +102,30 @@ def _publish_synthetic_indicator() -> int:
     return n
 
 
-def _stream_peak(rows_limit_query: dict) -> tuple[int, float, int]:
-    """Stream a values CSV through the view in this process: (bytes, seconds, tracemalloc peak bytes)."""
+def _stream_once(query: str) -> None:
+    """Child process: stream one values CSV through the view, print bytes, seconds, peak RSS before/after."""
+    from urllib.parse import parse_qsl
+
     from django.test import Client
 
     client = Client()
-    tracemalloc.start()
+    client.get("/api/v1/levels/", HTTP_HOST="localhost")  # imports and connections outside the measure
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
-    response = client.get("/api/v1/values/", rows_limit_query, HTTP_HOST="localhost")
+    response = client.get("/api/v1/values/", dict(parse_qsl(query)), HTTP_HOST="localhost")
     assert response.status_code == 200 and response.streaming, response.content[:500]
-    size = 0
-    for chunk in response.streaming_content:
-        size += len(chunk)
+    size = sum(len(chunk) for chunk in response.streaming_content)
     elapsed = time.perf_counter() - started
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return size, elapsed, peak
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(size, elapsed, before * 1024, after * 1024)
+
+
+def _stream_peak(url: str, query: str) -> tuple[int, float, int, int]:
+    """(bytes, seconds, peak RSS before the request, peak RSS after streaming), in a fresh process."""
+    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": REDIS}
+    out = subprocess.run([sys.executable, "-m", "benchmarks.api_load", "--stream", query], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True).stdout.split()
+    return int(out[0]), float(out[1]), int(out[2]), int(out[3])
 
 
 def _start_gunicorn(url: str, var_dir: Path) -> subprocess.Popen:
@@ -179,12 +186,11 @@ def main() -> None:
     from django.core.cache import cache
 
     cache.clear()
-    small = _stream_peak({"indicator": CODE, "level": "commune", "period": "2020", "format": "csv"})
-    whole = _stream_peak({"indicator": CODE, "format": "csv"})
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     from django.db import connections
 
     connections.close_all()
+    small = _stream_peak(url, f"indicator={CODE}&level=commune&period=2020&format=csv")
+    whole = _stream_peak(url, f"indicator={CODE}&format=csv")
     var_dir = ROOT / "var" / "bench-api"
     (var_dir / "static" / "bench").mkdir(parents=True, exist_ok=True)
     scenarios = [
@@ -214,10 +220,10 @@ def main() -> None:
     finally:
         os.killpg(gunicorn.pid, signal.SIGTERM)
         gunicorn.wait(timeout=30)
-    _report(count, small, whole, rss_mb, results)
+    _report(count, small, whole, results)
 
 
-def _report(count, small, whole, rss_mb, results) -> None:
+def _report(count, small, whole, results) -> None:
     print(f"## api_load: the public API under load (gunicorn 2 workers x 4 threads, PostgreSQL + Redis)\n")
     print(f"wrk, {CONNECTIONS} connections, {SECONDS} s per line, from a separate process on the same 2-core "
           f"machine; each scenario is followed by a static file of the same size served by the same gunicorn "
@@ -230,14 +236,21 @@ def _report(count, small, whole, rss_mb, results) -> None:
               f"{api['errors']} | {static['rps']:,.0f} | {static['p50']:.1f} / {static['p99']:.1f} | "
               f"{api['rps'] / static['rps']:.2f} |")
     print("\nTargets: p99 < 100 ms for the first three; cached responses >= 0.5 of the static throughput; 0 errors.\n")
-    print("Streaming a values CSV through the view in one process (tracemalloc peak of Python allocations):\n")
-    print("| CSV | size | seconds | peak traced memory |")
-    print("|---|---:|---:|---:|")
-    for label, (size, seconds, peak) in (("communes, one period", small), ("whole indicator, every level/period/sex", whole)):
-        print(f"| {label} | {size / 1e6:,.1f} MB | {seconds:.1f} | {peak / 1e6:,.1f} MB |")
-    print(f"\nProcess peak RSS after both streams: {rss_mb:,.0f} MB. Constant memory: the peak does not grow with the "
-          f"number of rows (server-side cursor, {2000}-row chunks).\n")
+    print("Streaming a values CSV through the view, each in a fresh process (peak RSS before the request and "
+          "after the whole body went through):\n")
+    print("| CSV | rows | size | seconds | peak RSS before | peak RSS after | growth |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for label, rows, (size, seconds, before, after) in (
+            ("communes, one period", "~105,000", small), ("whole indicator, every level/period/sex", f"{count:,}", whole)):
+        print(f"| {label} | {rows} | {size / 1e6:,.1f} MB | {seconds:.1f} | {before / 1e6:,.0f} MB | "
+              f"{after / 1e6:,.0f} MB | {(after - before) / 1e6:,.0f} MB |")
+    print("\nConstant memory: the growth does not follow the number of rows (server-side cursor, 2,000-row "
+          "chunks handed to the WSGI server one by one).\n")
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--stream"]:
+        _setup_django(os.environ["DATABASE_URL"])
+        _stream_once(sys.argv[2])
+    else:
+        main()
