@@ -19,11 +19,15 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 
 install: $(BIN)/.installed
 
-# Debian's Chromium for the browser tests (Playwright's own browser download is not used).
+# Debian's Chromium for the browser tests (Playwright's own browser download is not used), wrk for the
+# API load benchmark.
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "Installing Debian's wrk for the API load benchmark"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 var/secret_key:
 	@mkdir -p var
@@ -54,7 +58,7 @@ test-postgres: install
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
 # Benchmarks run on PostgreSQL (the targets are for it); each creates its own *_bench_* database as needed.
-bench: install var/secret_key
+bench: install system-deps var/secret_key
 	@psql "$(PG_URL)" -Atc "select 1" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres $(notdir $(PG_URL))
 	SECRET_KEY=$$(cat var/secret_key) DATABASE_URL=$(PG_URL) $(BIN)/python manage.py migrate --noinput -v0
 	SECRET_KEY=$$(cat var/secret_key) DATABASE_URL=$(PG_URL) $(BIN)/python -m benchmarks.run $(BENCH)

@@ -4,7 +4,6 @@ Each view keeps its input and output serializers beside it; the selectors do the
 """
 
 from django.http import Http404, HttpResponse
-from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -15,10 +14,13 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api_csv import DIALECTS, table_csv
+from config.api_params import CappedPagination, LanguageFromRequestMixin, choice_param
+from config.api_renderers import CSVRenderer
 from geo import selectors
 from geo.models import Detail, Level
 
@@ -27,19 +29,6 @@ POPULATION_HELP = "Legal population (populations légales, COG 2026); null when 
 AREA_KM2_HELP = "Surface in km², measured on the boundaries; null without geometry."
 OVERSEAS_HELP = "True for the overseas departments and regions (DROM) and their areas."
 GEOJSON_MAX_AGE = 3600
-
-
-class LanguageFromRequestMixin:
-    """Answer in the client's language (Accept-Language or the language cookie).
-
-    The API is outside i18n_patterns, and LocaleMiddleware forces the default language on every
-    unprefixed path when prefix_default_language is off, so the API picks the language itself.
-    """
-
-    def initial(self, request, *args, **kwargs):
-        translation.activate(translation.get_language_from_request(request, check_path=False))
-        request.LANGUAGE_CODE = translation.get_language()
-        super().initial(request, *args, **kwargs)
 
 
 def _level_or_404(level: str) -> str:
@@ -82,21 +71,9 @@ class LevelListView(LanguageFromRequestMixin, APIView):
 
 # --- /areas/ ----------------------------------------------------------------------------------------
 
-class AreaPagination(LimitOffsetPagination):
+class AreaPagination(CappedPagination):
     default_limit = 100
     max_limit = 1000
-    FIELD_HELP = {
-        "count": "Number of areas matching the query (all pages).",
-        "next": "URL of the next page; null on the last one.",
-        "previous": "URL of the previous page; null on the first one.",
-        "results": "The areas of this page.",
-    }
-
-    def get_paginated_response_schema(self, schema):
-        paginated = super().get_paginated_response_schema(schema)
-        for name, text in self.FIELD_HELP.items():
-            paginated["properties"][name]["description"] = text
-        return paginated
 
 
 class AreaFilter(filters.FilterSet):
@@ -141,10 +118,32 @@ class AreaListView(LanguageFromRequestMixin, ListAPIView):
     filterset_class = AreaFilter
     pagination_class = AreaPagination
     queryset = selectors.area_list()
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    CSV_COLUMNS = ["level", "code", "name", "population", "area_km2", "density", "is_overseas", "parent_code"]
 
-    @extend_schema(operation_id="areas_list", summary="Search and filter areas")
+    @extend_schema(
+        operation_id="areas_list", summary="Search and filter areas (JSON pages, or every match as CSV)",
+        parameters=[
+            OpenApiParameter("format", {"type": "string", "enum": ["json", "csv"]}, OpenApiParameter.QUERY,
+                             description="json (paginated) or csv (every matching area; also Accept: text/csv). "
+                                         "Example: csv."),
+            OpenApiParameter("dialect", {"type": "string", "enum": list(DIALECTS)}, OpenApiParameter.QUERY,
+                             description="CSV dialect: default or excel-fr (; and decimal comma). Example: excel-fr."),
+        ],
+        responses={(200, "application/json"): OutputSerializer(many=True),
+                   (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="Columns: " + ", ".join(CSV_COLUMNS)),
+                   (400, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="Bad parameter.")},
+    )
     def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+        if request.accepted_renderer.format != "csv":
+            return super().get(request, *args, **kwargs)
+        dialect = choice_param(request.query_params, "dialect", DIALECTS, "default")
+        areas = self.filter_queryset(self.get_queryset())
+        records = ([a.level, a.public_code, a.name, a.population, a.area_km2, a.density, a.is_overseas,
+                    a.parent.code if a.parent_id else None] for a in areas.iterator(chunk_size=2000))
+        response = HttpResponse(table_csv(self.CSV_COLUMNS, records, dialect), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="territoires.csv"'
+        return response
 
 
 # --- /areas/{level}/{code}/ -------------------------------------------------------------------------

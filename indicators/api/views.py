@@ -4,23 +4,21 @@ POST /runs/ needs a staff account with ``indicators.add_run`` (it publishes a re
 cache keyed on the published release, so a new publication invalidates them by changing the key.
 """
 
-import hashlib
-
-from django.core.cache import cache
+from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from django.utils.http import http_date
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from geo.models import Level
 from indicators import selectors
+from indicators.api import schemas
 from indicators.api.permissions import CanStartRuns
-from indicators.models import Indicator, IndicatorPublication, Run, Sex
+from indicators.api.values import VALUES_RESPONSES, ValueListView
+from indicators.models import Indicator, Run
 from indicators.services import run_guard, run_records, runs
 
-VALUES_CACHE_SECONDS = 600
 ErrorSerializer = inline_serializer("RunError", {"detail": serializers.CharField(help_text="Why the run was refused.")})
 
 
@@ -41,7 +39,9 @@ class RunOutputSerializer(serializers.ModelSerializer):
     release = serializers.IntegerField(source="release_id", allow_null=True,
                                        help_text="Id of the release the run writes into.")
     release_published = serializers.SerializerMethodField(help_text="True once the run's release is published.")
-    log_tail = serializers.SerializerMethodField(help_text="The last lines of the run's log, oldest first.")
+    log_tail = serializers.SerializerMethodField(
+        help_text="The last lines of the run's log, oldest first, without the class-break dumps (at most 20 "
+                  "lines of 200 characters).")
 
     class Meta:
         model = Run
@@ -62,11 +62,27 @@ class RunOutputSerializer(serializers.ModelSerializer):
         return bool(run.release_id and run.release.published_at)
 
     def get_log_tail(self, run) -> list[str]:
-        return run_records.log_tail(run)
+        return run_records.public_log_tail(run)
+
+
+RECENT_RUNS = 50
+
+
+def _last_modified(response, run: Run):
+    stamps = [t for t in (run.created_at, run.started_at, run.finished_at, run.heartbeat_at) if t]
+    response["Last-Modified"] = http_date(max(stamps).timestamp())
+    return response
 
 
 class RunListCreateView(APIView):
     permission_classes = [CanStartRuns]
+
+    @extend_schema(operation_id="runs_list", responses={200: RunOutputSerializer(many=True)},
+                   summary=f"The {RECENT_RUNS} most recent runs, newest first (public progress)")
+    def get(self, request):
+        recent = list(Run.objects.select_related("release").prefetch_related("indicators")[:RECENT_RUNS])
+        response = Response(RunOutputSerializer(recent, many=True).data)
+        return _last_modified(response, recent[0]) if recent else response
 
     @extend_schema(
         request=RunInputSerializer,
@@ -93,107 +109,30 @@ class RunListCreateView(APIView):
 
 
 class RunDetailView(APIView):
-    @extend_schema(responses={200: RunOutputSerializer}, summary="A run: status, progress, timings, log tail",
+    @extend_schema(responses={200: RunOutputSerializer, 404: OpenApiResponse(description="No such run.")},
+                   summary="A run: status, progress, timings, log tail",
                    description="A pending/running run whose worker is gone (lock free, no heartbeat for "
                                "ATLAS_RUN_LOST_AFTER seconds) is reported failed: 'worker lost (...)'.")
     def get(self, request, pk: int):
         run_guard.runs_reap([pk])  # users get the truth now, not when a redelivery happens
         run = get_object_or_404(Run.objects.select_related("release").prefetch_related("indicators"), pk=pk)
-        return Response(RunOutputSerializer(run).data)
+        return _last_modified(Response(RunOutputSerializer(run).data), run)
 
 
-class IndicatorOutputSerializer(serializers.ModelSerializer):
-    release = serializers.SerializerMethodField(help_text="Id of the published release; null if never published.")
-    published_at = serializers.SerializerMethodField(help_text="When that release was published (ISO 8601).")
+class IndicatorValuesView(ValueListView):
+    """The values of one indicator: /api/v1/values/?indicator={code}, kept for the clients of its first version."""
 
-    class Meta:
-        model = Indicator
-        fields = ["code", "label_fr", "label_en", "theme", "method", "unit", "multiplier", "pooling", "polarity",
-                  "release", "published_at"]
-        extra_kwargs = {
-            "code": {"help_text": "Indicator code (catalog slug), as in /api/v1/indicators/{code}/values/."},
-            "label_fr": {"help_text": "Name in French."},
-            "label_en": {"help_text": "Name in English."},
-            "theme": {"help_text": "Theme of the catalog the indicator belongs to."},
-            "method": {"help_text": "Statistical method (docs/methods/): crude_rate, proportion, dsr, ..."},
-            "unit": {"help_text": "Unit of the values (e.g. pour 100 000 habitants)."},
-            "multiplier": {"help_text": "Scale of rates (100000: per 100,000)."},
-            "pooling": {"help_text": "Years pooled into each period (1, 3 or 5)."},
-            "polarity": {"help_text": "Whether a high value is good, bad or neither (names the comparisons)."},
-        }
-
-    def _publication(self, indicator):
-        try:
-            return indicator.publication
-        except IndicatorPublication.DoesNotExist:
-            return None
-
-    def get_release(self, indicator) -> int | None:
-        publication = self._publication(indicator)
-        return publication.release_id if publication else None
-
-    def get_published_at(self, indicator) -> str | None:
-        publication = self._publication(indicator)
-        return publication.published_at.isoformat() if publication else None
-
-
-class IndicatorListView(APIView):
-    @extend_schema(responses={200: IndicatorOutputSerializer(many=True)}, summary="Active indicators")
-    def get(self, request):
-        return Response(IndicatorOutputSerializer(selectors.indicator_list(), many=True).data)
-
-
-class ValueOutputSerializer(serializers.Serializer):
-    area_level = serializers.CharField(source="area.level", help_text="Geographic level of the area.")
-    area_code = serializers.CharField(source="area.code", help_text="Official code of the area within its level.")
-    area_name = serializers.CharField(source="area.name", help_text="Name of the area.")
-    period = serializers.CharField(help_text="Year (2019) or pooled years (2017-2019).")
-    sex = serializers.CharField(help_text="M, F or T (both sexes).")
-    value = serializers.FloatField(allow_null=True,
-                                   help_text="The indicator's value; null when withheld or not computable.")
-    lower_95 = serializers.FloatField(allow_null=True, help_text="Lower limit of the 95% confidence interval.")
-    upper_95 = serializers.FloatField(allow_null=True, help_text="Upper limit of the 95% confidence interval.")
-    lower_99_8 = serializers.FloatField(allow_null=True, help_text="Lower limit of the 99.8% confidence interval.")
-    upper_99_8 = serializers.FloatField(allow_null=True, help_text="Upper limit of the 99.8% confidence interval.")
-    numerator = serializers.FloatField(allow_null=True, help_text="Events counted (numerator); null when withheld.")
-    denominator = serializers.FloatField(allow_null=True,
-                                         help_text="Population at risk (denominator); null when withheld.")
-    suppressed = serializers.BooleanField(help_text="Withheld by disclosure control (small counts).")
-    unreliable = serializers.BooleanField(help_text="Computed on too few events to be reliable.")
-    not_computable = serializers.BooleanField(help_text="The method cannot give a value for this group.")
-    cmp_parent = serializers.CharField(help_text="Against the parent area: better, similar, worse, lower, higher, "
-                                                 "not_compared, or empty.")
-    cmp_france = serializers.CharField(help_text="Against France, same labels as cmp_parent.")
-    quantile = serializers.IntegerField(allow_null=True, help_text="Quintile (1-5) among areas of the same level, "
-                                                                   "period and sex.")
-    map_class = serializers.IntegerField(allow_null=True, help_text="Map colour class (1-5, quantile breaks).")
-
-
-class ValuesQuerySerializer(serializers.Serializer):
-    level = serializers.ChoiceField(choices=Level.choices, required=False)
-    period = serializers.CharField(required=False, max_length=9)
-    sex = serializers.ChoiceField(choices=Sex.choices, required=False)
-
-
-class IndicatorValuesView(APIView):
     @extend_schema(
-        parameters=[ValuesQuerySerializer, OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
-        responses={200: ValueOutputSerializer(many=True), 404: OpenApiResponse(description="Unknown indicator")},
-        summary="Published values of an indicator",
+        operation_id="indicator_values_list",
+        summary="Published values of one indicator (same as /api/v1/values/?indicator={code})",
+        parameters=[p for p in schemas.VALUE_PARAMETERS if p.name != "indicator"] + schemas.FORMAT_PARAMETERS
+        + schemas.GEOJSON_PARAMETERS,
+        responses={**VALUES_RESPONSES, (404, "application/json"): OpenApiResponse(description="Unknown indicator.")},
     )
     def get(self, request, code: str):
-        indicator = get_object_or_404(Indicator, code=code)
-        query = ValuesQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        release = IndicatorPublication.objects.filter(indicator=indicator).values_list("release_id", flat=True).first()
-        params = hashlib.sha256(request.query_params.urlencode().encode()).hexdigest()[:32]
-        key = f"values:{code}:{release}:{params}"
-        payload = cache.get(key)
-        if payload is None:
-            values = selectors.indicator_value_list(indicator, **query.validated_data)
-            paginator = LimitOffsetPagination()
-            page = paginator.paginate_queryset(values, request, view=self)
-            payload = paginator.get_paginated_response(ValueOutputSerializer(page, many=True).data).data
-            payload["release"] = release
-            cache.set(key, payload, VALUES_CACHE_SECONDS)
-        return Response(payload)
+        if not Indicator.objects.filter(code=code, is_active=True).exists():
+            raise Http404(f"no active indicator {code!r}")
+        params = request._request.GET.copy()
+        params.setlist("indicator", [code])
+        request._request.GET = params
+        return super().get(request)
