@@ -181,6 +181,13 @@ def _failed(error: FileFormatError) -> ImportResult:
     return ImportResult(ok=False, report=report)
 
 
+def _refresh_metadata(dataset: Dataset, meta: dict) -> None:
+    """Unchanged files, edited description (publisher, URL...): update the row, only if a field differs."""
+    changed = {name: value for name, value in meta.items() if getattr(dataset, name) != value}
+    if changed:
+        Dataset.objects.filter(pk=dataset.pk).update(**changed)
+
+
 def _import_one(code: str, data_dir: Path, only: list[str] | None, force: bool) -> ReferenceOutcome:
     meta = DATASETS[code]
     level = meta.get("level", Level.DEPARTMENT)
@@ -188,6 +195,7 @@ def _import_one(code: str, data_dir: Path, only: list[str] | None, force: bool) 
     digest = source_hash(code, data_dir, areas)
     existing = Dataset.objects.filter(code=code).first()
     if not force and existing is not None and existing.source_hash == digest and existing.observations.exists():
+        _refresh_metadata(existing, {"level": level, **meta})
         return ReferenceOutcome(code, ImportResult(ok=True, report={}), unchanged=True)
     try:
         frame, skipped = SOURCES[code][1](data_dir)

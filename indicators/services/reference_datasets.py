@@ -8,8 +8,9 @@ SPF = "Santé publique France"
 SPF_HOSPITAL_PAGE = "https://www.data.gouv.fr/fr/datasets/donnees-hospitalieres-relatives-a-lepidemie-de-covid-19/"
 SPF_VACCINATION_PAGE = ("https://www.data.gouv.fr/fr/datasets/"
                         "donnees-relatives-aux-personnes-vaccinees-contre-la-covid-19-1/")
-CNAM_PAGE = ("https://www.assurance-maladie.ameli.fr/etudes-et-donnees/"
-             "prevalence-ald-regime-general-departement")
+# The CNAM's page of the yearly ALD prevalence series ("Effectif, prévalence et caractéristiques des
+# bénéficiaires d'une ALD").
+CNAM_PAGE = "https://www.assurance-maladie.ameli.fr/etudes-et-donnees/prevalence-beneficiaires-ald"
 
 DATASETS = {
     "insee-population": {

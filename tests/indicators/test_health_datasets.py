@@ -182,3 +182,13 @@ def test_the_command_names_the_refused_file_and_fails(cast, data_dir, tmp_path):
     assert "spf-covid-admissions-age" in str(caught.value)
     assert f"{path.name} line 1, field NewAdmHospit" in err.getvalue()
     assert not Observation.objects.filter(dataset__code="spf-covid-admissions-age").exists()
+
+
+def test_an_edited_description_reaches_the_dataset_row_without_re_importing(imported, data_dir):
+    Dataset.objects.filter(code="cnam-ald").update(url="https://example.org/old", description="old")
+    before = Observation.objects.aggregate(Max("id"))["id__max"]
+    outcome = _by_code(reference_data_import(data_dir, codes=["cnam-ald"]))["cnam-ald"]
+    dataset = Dataset.objects.get(code="cnam-ald")
+    assert outcome.unchanged and dataset.url.startswith("https://www.assurance-maladie.ameli.fr/")
+    assert "masqués" in dataset.description
+    assert Observation.objects.aggregate(Max("id"))["id__max"] == before
