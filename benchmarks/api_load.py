@@ -45,7 +45,7 @@ def _prepare_database(url: str) -> None:
 
 def _setup_django(url: str) -> None:
     os.environ.update({"DATABASE_URL": url, "REDIS_URL": REDIS, "SECRET_KEY": "bench", "ATLAS_HTTPS": "0",
-                       "DJANGO_SETTINGS_MODULE": "config.settings", "ATLAS_API_ANON_RATE": ""})
+                       "DJANGO_SETTINGS_MODULE": "config.settings", "ATLAS_API_ANON_RATE": "off"})
     import django
 
     django.setup()
@@ -135,7 +135,7 @@ def _start_gunicorn(url: str, var_dir: Path) -> subprocess.Popen:
         if probe.connect_ex(("127.0.0.1", PORT)) == 0:
             raise RuntimeError(f"port {PORT} is taken by another server: set API_BENCH_PORT")
     env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": REDIS, "SECRET_KEY": "bench", "ATLAS_HTTPS": "0",
-           "ATLAS_API_ANON_RATE": "", "VAR_DIR": str(var_dir), "STATIC_ROOT": str(var_dir / "static"),
+           "ATLAS_API_ANON_RATE": "off", "VAR_DIR": str(var_dir), "STATIC_ROOT": str(var_dir / "static"),
            "LOG_LEVEL": "WARNING", "ALLOWED_HOSTS": "127.0.0.1,localhost"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{PORT}", "-w", "2", "--threads", "4",

@@ -81,7 +81,11 @@ def main(names: list[str]) -> int:
             failures.append(module)
             sections.append(f"## {module}\n\nFAILED (exit {done.returncode}):\n\n```\n{done.stderr[-3000:]}\n```\n")
         else:
-            sections.append(done.stdout.strip() + f"\n\n_(wall time of this benchmark: {elapsed:.0f} s)_\n")
+            sections.append(f"{_marker(module)}\n" + done.stdout.strip()
+                            + f"\n\n_(wall time of this benchmark: {elapsed:.0f} s)_\n")
+    if names:
+        _merge(selected, sections)
+        return _finish(failures)
     header = (
         "# Benchmarks\n\nWritten by `make bench` (`python -m benchmarks.run`); do not edit by hand.\n"
         f"Run on {date.today().isoformat()}: {_machine()}.\n"
@@ -89,6 +93,30 @@ def main(names: list[str]) -> int:
         "Every timing is a median over repeated runs; every ratio compares with a baseline measured in the same run.\n"
     )
     (ROOT / "BENCHMARKS.md").write_text(header + "\n" + "\n".join(sections) + _kept_sections())
+    return _finish(failures)
+
+
+def _marker(module: str) -> str:
+    return f"<!-- {module} -->"
+
+
+def _merge(modules: list[str], sections: list[str]) -> None:
+    """A partial run (`make bench BENCH=name`) replaces its own sections and keeps every other one."""
+    path = ROOT / "BENCHMARKS.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    for module, section in zip(modules, sections):
+        marker = _marker(module)
+        start = text.find(marker)
+        if start < 0:
+            text = text.rstrip("\n") + "\n\n" + section
+            continue
+        ends = [text.find(m, start + len(marker)) for m in ("<!-- benchmarks.", *("\n" + t + "\n" for t in KEPT_SECTIONS))]
+        end = min([e for e in ends if e >= 0], default=-1)
+        text = text[:start] + section + ("\n" + text[end:] if end >= 0 else "")
+    path.write_text(text)
+
+
+def _finish(failures: list[str]) -> int:
     if failures:
         print("failed: " + ", ".join(failures), file=sys.stderr)
     return 1 if failures else 0

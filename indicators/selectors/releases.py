@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.db.models import Count, Max, Q
 
-from geo.selectors import geography_version
+from geo.selectors import geography_generation
 from indicators.models import Indicator, IndicatorPublication, Release, Value
 
 
@@ -20,10 +20,11 @@ class DataVersion:
 
 def api_data_version() -> DataVersion:
     """A token that changes with every publication, catalog edit or geography change, and the time of the
-    latest such change (the Last-Modified of every value response)."""
+    latest such change (the Last-Modified of every value response). Two aggregates over small tables and
+    the geography's cache generation (bumped by every geography import): it runs on every cached GET."""
     pub = IndicatorPublication.objects.aggregate(n=Count("id"), last=Max("published_at"), top=Max("release_id"))
     ind = Indicator.objects.aggregate(n=Count("id"), last=Max("updated_at"))
-    token = f"{pub['n']}-{pub['top']}-{pub['last']}-{ind['n']}-{ind['last']}-{geography_version()}"
+    token = f"{pub['n']}-{pub['top']}-{pub['last']}-{ind['n']}-{ind['last']}-{geography_generation()}"
     stamps = [t for t in (pub["last"], ind["last"]) if t is not None]
     return DataVersion(token=token, last_modified=max(stamps) if stamps else None)
 

@@ -256,6 +256,9 @@ def public_row(row: tuple) -> list:
     if out[_SUPPRESSED] or reason in _REASONS:
         out[_SUPPRESSED] = True
         out[_SUPPRESSION] = reason or Suppression.PRIMARY.value
+        # "Unreliable" means fewer than unreliable_below events: on a complementary suppression (a count
+        # above the threshold) it would bound the withheld count.
+        out[_UNRELIABLE] = False
         for i in _WITHHELD_AT:
             out[i] = None
         for i in _CMP_AT:

@@ -111,6 +111,7 @@ def test_withheld_values_carry_no_number_class_or_comparison_in_json(handmade, a
         assert all(rows[code][name] is None for name in WITHHELD), rows[code]
         assert rows[code]["flags"]["suppressed"] and rows[code]["flags"]["suppression"] == reason
     assert rows["53"]["flags"]["masked_at_source"]
+    assert not rows["56"]["flags"]["unreliable"]  # it would bound the withheld count
     assert rows["29"]["value"] == 168.25 and rows["29"]["map_class"] == 5
 
 
