@@ -47,7 +47,7 @@ def assert_clean(page):
     assert page.errors == []
 
 
-@pytest.mark.parametrize("path", ["/", "/en/"])
+@pytest.mark.parametrize("path", ["/densite/", "/en/densite/"])
 def test_the_home_map_draws_its_shapes_under_the_policy(guarded, path, data_dir):
     build_national_map(data_dir)
     guarded.goto(guarded.base_url + path)
@@ -61,7 +61,7 @@ def test_the_home_map_draws_its_shapes_under_the_policy(guarded, path, data_dir)
 
 def test_no_plotly_button_or_link_points_to_plotly_or_chart_studio(guarded, data_dir):
     build_national_map(data_dir)
-    guarded.goto(guarded.base_url + "/")
+    guarded.goto(guarded.base_url + "/densite/")
     guarded.wait_for_function(MAP_READY_FN)
     guarded.hover("#map")
     buttons = guarded.locator("#map .modebar-btn")
@@ -77,11 +77,11 @@ def test_no_plotly_button_or_link_points_to_plotly_or_chart_studio(guarded, data
 
 def test_the_language_selector_switches_to_english_without_an_inline_handler(guarded, data_dir):
     build_national_map(data_dir)
-    guarded.goto(guarded.base_url + "/")
+    guarded.goto(guarded.base_url + "/densite/")
     guarded.wait_for_function(MAP_READY_FN)
     assert guarded.locator("select[name=language]").get_attribute("onchange") is None
     guarded.select_option("select[name=language]", "en")
-    guarded.wait_for_url("**/en/")
+    guarded.wait_for_url("**/en/densite/")
     guarded.wait_for_function(MAP_READY_FN)
     assert guarded.locator("html").get_attribute("lang") == "en"
     assert_clean(guarded)
