@@ -12,6 +12,9 @@
 
   // --- state form ---------------------------------------------------------------------------------------
   var level = document.getElementById("level"), parent = document.getElementById("parent");
+  // Back/forward: the controls show the URL's state, never what the browser remembers of the form.
+  form.reset();
+  window.addEventListener("pageshow", function (event) { if (event.persisted) { form.reset(); } });
   form.querySelectorAll("select").forEach(function (select) {
     select.addEventListener("change", function () {
       if (parent) { parent.disabled = level.value !== "commune"; }
