@@ -3,6 +3,7 @@
 See .env.example and the README's configuration table for every variable.
 """
 
+import re
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "rest_framework",
     # Tokens for programs (admin "Tokens" page or `manage.py drf_create_token <user>`).
     "rest_framework.authtoken",
+    "corsheaders",
     "axes",
     "django_filters",
     "drf_spectacular",
@@ -55,10 +57,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that decodes the URL into the database: a NUL byte is a 400, not a 500.
+    "config.api_middleware.RefuseNulBytesMiddleware",
     # First after security so every response, static files and errors included, carries the policy.
     "config.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -206,12 +211,31 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 
+# Anonymous API requests allowed per client IP, "<n>/<second|minute|hour|day>"; empty: no limit.
+ATLAS_API_ANON_RATE = env_str("ATLAS_API_ANON_RATE", "" if TESTING else "1200/minute") or None
+if ATLAS_API_ANON_RATE and not re.fullmatch(r"[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)", ATLAS_API_ANON_RATE):
+    raise ImproperlyConfigured(f"ATLAS_API_ANON_RATE={ATLAS_API_ANON_RATE!r} is not <number>/<second|minute|hour|day>.")
+# Links in API bodies (pagination, endpoint list) are relative unless this is set (https://atlas.example.fr):
+# never built from the request's Host, which a client controls and a cached body would serve to everyone.
+ATLAS_PUBLIC_BASE_URL = env_str("ATLAS_PUBLIC_BASE_URL", "")
+# Reads are open to any origin (public data); writes stay same-origin (session + CSRF, or a token).
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Content-Disposition"]
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # An unknown ?format= is a 400 naming the accepted formats (DRF's default: a 404).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.api_renderers.StrictContentNegotiation",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": ATLAS_API_ANON_RATE},
+    "NUM_PROXIES": ATLAS_TRUSTED_PROXY_COUNT,
     # No Basic auth: every guessed password cost ~0.6 s of server CPU. Staff pages use the session (with
     # CSRF on writes), programs send `Authorization: Token <key>` (a lookup, no password hashing).
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -230,7 +254,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Swagger UI would otherwise send the schema to validator.swagger.io from the browser.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
-    "ENUM_NAME_OVERRIDES": {"LevelEnum": "geo.models.Level", "DetailEnum": "geo.models.Detail"},
+    "ENUM_NAME_OVERRIDES": {"LevelEnum": "geo.models.Level", "DetailEnum": "geo.models.Detail",
+                            "SexEnum": "indicators.models.choices.Sex",
+                            "ComparisonEnum": "indicators.api.schemas.CMP_CHOICES",
+                            "SuppressionEnum": "indicators.api.schemas.SUPPRESSION_CHOICES"},
 }
 
 # --- Security: HTTPS hardening on unless DEBUG, or switched off for a plain-HTTP local demo.

@@ -4,7 +4,6 @@ Each view keeps its input and output serializers beside it; the selectors do the
 """
 
 from django.http import Http404, HttpResponse
-from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -15,10 +14,10 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api_params import CappedPagination, LanguageFromRequestMixin
 from geo import selectors
 from geo.models import Detail, Level
 
@@ -27,19 +26,6 @@ POPULATION_HELP = "Legal population (populations légales, COG 2026); null when 
 AREA_KM2_HELP = "Surface in km², measured on the boundaries; null without geometry."
 OVERSEAS_HELP = "True for the overseas departments and regions (DROM) and their areas."
 GEOJSON_MAX_AGE = 3600
-
-
-class LanguageFromRequestMixin:
-    """Answer in the client's language (Accept-Language or the language cookie).
-
-    The API is outside i18n_patterns, and LocaleMiddleware forces the default language on every
-    unprefixed path when prefix_default_language is off, so the API picks the language itself.
-    """
-
-    def initial(self, request, *args, **kwargs):
-        translation.activate(translation.get_language_from_request(request, check_path=False))
-        request.LANGUAGE_CODE = translation.get_language()
-        super().initial(request, *args, **kwargs)
 
 
 def _level_or_404(level: str) -> str:
@@ -82,21 +68,9 @@ class LevelListView(LanguageFromRequestMixin, APIView):
 
 # --- /areas/ ----------------------------------------------------------------------------------------
 
-class AreaPagination(LimitOffsetPagination):
+class AreaPagination(CappedPagination):
     default_limit = 100
     max_limit = 1000
-    FIELD_HELP = {
-        "count": "Number of areas matching the query (all pages).",
-        "next": "URL of the next page; null on the last one.",
-        "previous": "URL of the previous page; null on the first one.",
-        "results": "The areas of this page.",
-    }
-
-    def get_paginated_response_schema(self, schema):
-        paginated = super().get_paginated_response_schema(schema)
-        for name, text in self.FIELD_HELP.items():
-            paginated["properties"][name]["description"] = text
-        return paginated
 
 
 class AreaFilter(filters.FilterSet):

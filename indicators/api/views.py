@@ -4,23 +4,20 @@ POST /runs/ needs a staff account with ``indicators.add_run`` (it publishes a re
 cache keyed on the published release, so a new publication invalidates them by changing the key.
 """
 
-import hashlib
-
-from django.core.cache import cache
+from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from geo.models import Level
 from indicators import selectors
+from indicators.api import schemas
 from indicators.api.permissions import CanStartRuns
-from indicators.models import Indicator, IndicatorPublication, Run, Sex
+from indicators.api.values import VALUES_RESPONSES, ValueListView
+from indicators.models import Indicator, IndicatorPublication, Run
 from indicators.services import run_guard, run_records, runs
 
-VALUES_CACHE_SECONDS = 600
 ErrorSerializer = inline_serializer("RunError", {"detail": serializers.CharField(help_text="Why the run was refused.")})
 
 
@@ -41,7 +38,9 @@ class RunOutputSerializer(serializers.ModelSerializer):
     release = serializers.IntegerField(source="release_id", allow_null=True,
                                        help_text="Id of the release the run writes into.")
     release_published = serializers.SerializerMethodField(help_text="True once the run's release is published.")
-    log_tail = serializers.SerializerMethodField(help_text="The last lines of the run's log, oldest first.")
+    log_tail = serializers.SerializerMethodField(
+        help_text="The last lines of the run's log, oldest first, without the class-break dumps (at most 20 "
+                  "lines of 200 characters).")
 
     class Meta:
         model = Run
@@ -62,7 +61,7 @@ class RunOutputSerializer(serializers.ModelSerializer):
         return bool(run.release_id and run.release.published_at)
 
     def get_log_tail(self, run) -> list[str]:
-        return run_records.log_tail(run)
+        return run_records.public_log_tail(run)
 
 
 class RunListCreateView(APIView):
@@ -143,57 +142,20 @@ class IndicatorListView(APIView):
         return Response(IndicatorOutputSerializer(selectors.indicator_list(), many=True).data)
 
 
-class ValueOutputSerializer(serializers.Serializer):
-    area_level = serializers.CharField(source="area.level", help_text="Geographic level of the area.")
-    area_code = serializers.CharField(source="area.code", help_text="Official code of the area within its level.")
-    area_name = serializers.CharField(source="area.name", help_text="Name of the area.")
-    period = serializers.CharField(help_text="Year (2019) or pooled years (2017-2019).")
-    sex = serializers.CharField(help_text="M, F or T (both sexes).")
-    value = serializers.FloatField(allow_null=True,
-                                   help_text="The indicator's value; null when withheld or not computable.")
-    lower_95 = serializers.FloatField(allow_null=True, help_text="Lower limit of the 95% confidence interval.")
-    upper_95 = serializers.FloatField(allow_null=True, help_text="Upper limit of the 95% confidence interval.")
-    lower_99_8 = serializers.FloatField(allow_null=True, help_text="Lower limit of the 99.8% confidence interval.")
-    upper_99_8 = serializers.FloatField(allow_null=True, help_text="Upper limit of the 99.8% confidence interval.")
-    numerator = serializers.FloatField(allow_null=True, help_text="Events counted (numerator); null when withheld.")
-    denominator = serializers.FloatField(allow_null=True,
-                                         help_text="Population at risk (denominator); null when withheld.")
-    suppressed = serializers.BooleanField(help_text="Withheld by disclosure control (small counts).")
-    unreliable = serializers.BooleanField(help_text="Computed on too few events to be reliable.")
-    not_computable = serializers.BooleanField(help_text="The method cannot give a value for this group.")
-    cmp_parent = serializers.CharField(help_text="Against the parent area: better, similar, worse, lower, higher, "
-                                                 "not_compared, or empty.")
-    cmp_france = serializers.CharField(help_text="Against France, same labels as cmp_parent.")
-    quantile = serializers.IntegerField(allow_null=True, help_text="Quintile (1-5) among areas of the same level, "
-                                                                   "period and sex.")
-    map_class = serializers.IntegerField(allow_null=True, help_text="Map colour class (1-5, quantile breaks).")
+class IndicatorValuesView(ValueListView):
+    """The values of one indicator: /api/v1/values/?indicator={code}, kept for the clients of its first version."""
 
-
-class ValuesQuerySerializer(serializers.Serializer):
-    level = serializers.ChoiceField(choices=Level.choices, required=False)
-    period = serializers.CharField(required=False, max_length=9)
-    sex = serializers.ChoiceField(choices=Sex.choices, required=False)
-
-
-class IndicatorValuesView(APIView):
     @extend_schema(
-        parameters=[ValuesQuerySerializer, OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
-        responses={200: ValueOutputSerializer(many=True), 404: OpenApiResponse(description="Unknown indicator")},
-        summary="Published values of an indicator",
+        operation_id="indicator_values_list",
+        summary="Published values of one indicator (same as /api/v1/values/?indicator={code})",
+        parameters=[p for p in schemas.VALUE_PARAMETERS if p.name != "indicator"] + schemas.FORMAT_PARAMETERS
+        + schemas.GEOJSON_PARAMETERS,
+        responses={**VALUES_RESPONSES, (404, "application/json"): OpenApiResponse(description="Unknown indicator.")},
     )
     def get(self, request, code: str):
-        indicator = get_object_or_404(Indicator, code=code)
-        query = ValuesQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        release = IndicatorPublication.objects.filter(indicator=indicator).values_list("release_id", flat=True).first()
-        params = hashlib.sha256(request.query_params.urlencode().encode()).hexdigest()[:32]
-        key = f"values:{code}:{release}:{params}"
-        payload = cache.get(key)
-        if payload is None:
-            values = selectors.indicator_value_list(indicator, **query.validated_data)
-            paginator = LimitOffsetPagination()
-            page = paginator.paginate_queryset(values, request, view=self)
-            payload = paginator.get_paginated_response(ValueOutputSerializer(page, many=True).data).data
-            payload["release"] = release
-            cache.set(key, payload, VALUES_CACHE_SECONDS)
-        return Response(payload)
+        if not Indicator.objects.filter(code=code, is_active=True).exists():
+            raise Http404(f"no active indicator {code!r}")
+        params = request._request.GET.copy()
+        params.setlist("indicator", [code])
+        request._request.GET = params
+        return super().get(request)

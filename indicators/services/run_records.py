@@ -74,5 +74,20 @@ def log_tail(run: Run, lines: int = LOG_TAIL_LINES) -> list[str]:
     return run.log.splitlines()[-lines:]
 
 
+PUBLIC_LOG_LINES = 20
+PUBLIC_LINE_CHARS = 200
+_DUMP_MARKER = "; class breaks"
+
+
+def public_log_tail(run: Run, lines: int = PUBLIC_LOG_LINES) -> list[str]:
+    """The tail the public API shows: progress lines without the per-map class-break dumps (tens of KB per
+    indicator), each line cut to PUBLIC_LINE_CHARS."""
+    tail = []
+    for line in run.log.splitlines()[-lines:]:
+        line = line.split(_DUMP_MARKER, 1)[0]
+        tail.append(line if len(line) <= PUBLIC_LINE_CHARS else line[:PUBLIC_LINE_CHARS - 1] + "…")
+    return tail
+
+
 def celery_task_id_set(run_id: int, task_id: str) -> None:
     Run.objects.filter(pk=run_id).update(celery_task_id=task_id)

@@ -19,7 +19,7 @@ def test_the_schema_generates_without_any_warning_or_error(tmp_path):
 
 
 def test_every_geography_endpoint_has_a_documented_response(client):
-    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
     geo_paths = {p: ops for p, ops in schema["paths"].items() if p.startswith("/api/v1/") and
                  any(k in p for k in ("levels", "areas", "geojson"))}
     assert len(geo_paths) == 4

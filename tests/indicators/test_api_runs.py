@@ -107,10 +107,10 @@ def test_published_values_are_read_by_level_period_and_sex(engine):
     body = response.json()
     rows = {r["area_code"]: r for r in body["results"]}
     assert set(rows) == {"29", "56"}
-    assert rows["56"]["suppressed"] and rows["56"]["numerator"] is None and rows["56"]["value"] is None
-    assert rows["29"]["numerator"] == 165 and rows["29"]["cmp_parent"] in {"better", "similar", "worse"}
+    assert rows["56"]["flags"]["suppressed"] and rows["56"]["numerator"] is None and rows["56"]["value"] is None
+    assert rows["29"]["numerator"] == 165 and rows["29"]["compared_to_parent"] in {"better", "similar", "worse"}
     listing = client.get("/api/v1/indicators/").json()
-    assert listing[0]["code"] == engine.indicator.code and listing[0]["release"] == body["release"]
+    assert listing[0]["code"] == engine.indicator.code and listing[0]["release"] == rows["29"]["release"]
 
 
 def test_values_of_an_unpublished_indicator_are_empty_and_unknown_ones_404(engine):
@@ -120,5 +120,5 @@ def test_values_of_an_unpublished_indicator_are_empty_and_unknown_ones_404(engin
 
 
 def test_the_schema_documents_the_run_and_value_endpoints(db):
-    schema = APIClient().get("/api/schema/", {"format": "json"}).json()
+    schema = APIClient().get("/api/v1/schema/", {"format": "json"}).json()
     assert {"/api/v1/runs/", "/api/v1/runs/{id}/", "/api/v1/indicators/{code}/values/"} <= set(schema["paths"])
