@@ -15,7 +15,7 @@ from atlas import classify
 from atlas.state import PageState, page_state
 from geo import selectors as geo_selectors
 from geo.models import Level
-from indicators import selectors
+from indicators.selectors import pages as selectors
 from indicators.models import Comparison, Sex
 
 FLAG_LABELS = {

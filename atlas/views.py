@@ -9,7 +9,7 @@ from django.shortcuts import render
 from atlas import pages
 from config.csp import csp_override
 from geo.selectors import AreaNotFound
-from indicators import selectors
+from indicators.selectors import pages as selectors
 from indicators.models import Indicator
 
 # plotly.js sets style *attributes* from script (hover labels, legends, mode bar), which style-src 'self'
