@@ -169,3 +169,18 @@ def test_the_page_state_falls_back_to_choices_that_exist():
     assert (state.level, state.period, state.sex, state.method, state.parent) == (
         "commune", "2019", "T", "jenks", "department:29")
     assert page_state(QueryDict(""), choices).level == "department"
+
+
+@pytest.mark.parametrize("path, english, french", [
+    ("/en/indicateurs/densite-medecins/", ["Table of values", "Ranking", "Indicator sheet", "Map classes"],
+     ["Tableau des valeurs", "Fiche de l'indicateur"]),
+    ("/en/territoires/department/29/", ["Indicators of the area", "Download the profile (CSV)", "Population pyramid"],
+     ["Indicateurs du territoire"]),
+    ("/en/", ["Indicators by theme", "API documentation (OpenAPI)"], ["Indicateurs par thème"]),
+])
+def test_the_english_pages_are_translated(client, atlas, path, english, french):
+    html = client.get(path).content.decode()
+    for text in english:
+        assert text in html
+    for text in french:
+        assert text not in html
