@@ -34,9 +34,11 @@ demo: install var/secret_key
 	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py migrate --noinput
 	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py import_geography
 	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py demo_data
+	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py collectstatic --noinput -v0
 	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 serve: install var/secret_key
+	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py collectstatic --noinput -v0
 	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Both backends: the embedded default (SQLite, in-process tasks), then PostgreSQL + Redis + celery worker.

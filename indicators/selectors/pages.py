@@ -90,7 +90,9 @@ def indicator_page_values(indicator: Indicator, *, level: str, period: str, sex:
     disclosure control applied (a withheld value carries no number, class or comparison)."""
     values = indicator_value_list(indicator, level=level, period=period, sex=sex)
     if parent is not None:
-        values = values.filter(area_id__in=area_ids_within(parent, level))
+        # Ids first, as a list: joined as a subquery, PostgreSQL planned the communes of a region in ~5 s.
+        ids = list(area_ids_within(parent, level).values_list("area_id", flat=True))
+        values = values.filter(area_id__in=ids)
     return _page_rows(values)
 
 

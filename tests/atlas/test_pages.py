@@ -184,3 +184,16 @@ def test_the_english_pages_are_translated(client, atlas, path, english, french):
         assert text in html
     for text in french:
         assert text not in html
+
+
+def test_numbers_are_formatted_as_django_formats_them_in_each_language():
+    from django.utils import translation
+    from django.utils.formats import number_format
+
+    from atlas.pages import fmt
+
+    for language in ("fr", "en"):
+        with translation.override(language):
+            for value in (1234567.25, -3.14159, 0.0, 999.95):
+                assert fmt(value, 2) == number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+    assert fmt(None) == "–"
