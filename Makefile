@@ -9,7 +9,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/atlas
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps demo serve test test-embedded test-postgres bench lock clean
+.PHONY: install system-deps demo serve test test-embedded test-postgres bench lock clean vendor
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,13 +41,15 @@ demo: install var/secret_key
 	$(MANAGE) fetch_data
 	$(MANAGE) migrate --noinput
 	$(MANAGE) demo_data
+	$(MANAGE) collectstatic --noinput -v0
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 serve: install var/secret_key
-	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(MANAGE) collectstatic --noinput -v0
+	$(MANAGE) runserver $(HOST):$(PORT)
 
 # Both backends: the embedded default (SQLite, in-process tasks), then PostgreSQL + Redis + celery worker.
-test: install system-deps
+test: install system-deps node_modules/.installed
 	$(MAKE) test-embedded
 	$(MAKE) test-postgres
 
@@ -68,3 +70,16 @@ lock:
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache
+
+# Browser assets from npm (package.json / package-lock.json). The plotly.js partial bundle (scatter and bar
+# traces: all the atlas draws) and its French locale are copied into static/vendor and committed, so a
+# deployment needs no npm; axe-core stays in node_modules and is served by the accessibility tests only.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+vendor: node_modules/.installed
+	cp node_modules/plotly.js-basic-dist-min/plotly-basic.min.js node_modules/plotly.js-basic-dist-min/LICENSE static/vendor/plotly-basic/
+	{ echo "/* plotly.js-locales fr (npm), wrapped to register itself with the page's Plotly: make vendor. */"; \
+	  echo "(function () { var module = { exports: {} };"; cat node_modules/plotly.js-locales/fr.js; \
+	  echo "window.Plotly.register(module.exports); })();"; } > static/vendor/plotly-basic/plotly-locale-fr.js

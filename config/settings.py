@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "geo",
     "indicators",
+    "atlas",
 ]
 
 MIDDLEWARE = [
@@ -207,7 +208,11 @@ except ImportError:  # pragma: no cover - plotly is a hard dependency
 WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": VAR_DIR / "media"}},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Served files carry a hash of their content in their name (css/atlas.3f2a....css) and WhiteNoise sends
+    # them with a ten-year immutable Cache-Control: a repeat visit downloads no asset. That needs
+    # `collectstatic` (the manifest), so DEBUG and the tests serve the source files by their plain names.
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG or TESTING
+                    else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
 

@@ -28,6 +28,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("", include("atlas.urls")),
     path("", include("geo.urls")),
     prefix_default_language=False,
 )

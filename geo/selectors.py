@@ -133,13 +133,51 @@ def area_search(areas: QuerySet[Area], q: str) -> QuerySet[Area]:
     matches = Q(code__startswith=code) | (by_name if words else Q(pk__in=[]))
     relevance = Case(
         When(code=code, then=Value(0)),
-        When(code__startswith=code, then=Value(1)),
-        When(search_name=name, then=Value(2)),
+        When(search_name=name, then=Value(1)),
+        When(code__startswith=code, then=Value(2)),
         When(search_name__startswith=name, then=Value(3)),
         default=Value(4),
         output_field=IntegerField(),
     )
-    return areas.filter(matches).annotate(relevance=relevance).order_by("relevance", "search_name", "code")
+    # Within a relevance, larger levels first, then the most populous: "Bretagne" is the region before
+    # any commune whose name holds the word.
+    # Code-prefix matches ("290") stay in code order.
+    code_order = Case(When(relevance=2, then=F("code")), default=Value(""), output_field=CharField())
+    return (areas.filter(matches).annotate(relevance=relevance, level_rank=LEVEL_RANK, code_order=code_order)
+            .order_by("relevance", "level_rank", "code_order", F("population").desc(nulls_last=True),
+                      "search_name", "code"))
+
+
+LEVEL_RANK = Case(*[When(level=level, then=Value(i)) for i, level in enumerate(LEVEL_ORDER)],
+                  default=Value(len(LEVEL_ORDER)), output_field=IntegerField())
+FUZZY_LEVELS = [Level.REGION, Level.DEPARTMENT, Level.EPCI, Level.COMMUNE]
+
+
+def area_search_ranked(q: str, *, limit: int = 20) -> list[Area]:
+    """The search of the home page: accent-insensitive matches ranked as ``area_search`` does; when nothing
+    matches, names close to the query (one or two typos: "finistre", "bretagen"), closest first."""
+    found = list(area_search(area_list(), q)[:limit])
+    if found:
+        return found
+    return area_fuzzy_search(q, limit=limit)
+
+
+def area_fuzzy_search(q: str, *, limit: int = 20, cutoff: float = 0.8) -> list[Area]:
+    import difflib
+
+    name = normalize_name(q)
+    if len(name) < 3:
+        return []
+    # Typos rarely hit the first letter: the candidates share it, which bounds the names compared. Ordered
+    # by population so that, of two areas with one name, the dict keeps the more populous.
+    candidates = dict(Area.objects.filter(level__in=FUZZY_LEVELS, territory_set__isnull=True,
+                                          search_name__startswith=name[0])
+                      .values_list("search_name", "id").order_by(F("population").asc(nulls_first=True)))
+    close = difflib.get_close_matches(name, list(candidates), n=limit, cutoff=cutoff)
+    if not close:
+        return []
+    by_id = {a.id: a for a in area_list().filter(id__in=[candidates[c] for c in close])}
+    return [by_id[candidates[c]] for c in close if candidates[c] in by_id]
 
 
 def _area_refs(ids_query, levels) -> list[dict]:

@@ -28,8 +28,8 @@ def test_every_page_type_carries_the_strict_policy(client, path):
     assert response[HEADER] == STRICT
 
 
-@pytest.mark.parametrize("path", ["/", "/en/"])
-def test_the_home_page_relaxes_only_style_attributes_for_plotly(client, path):
+@pytest.mark.parametrize("path", ["/densite/", "/en/densite/"])
+def test_the_plotly_pages_relax_only_style_attributes(client, path):
     response = client.get(path)
     assert response.status_code == 200
     assert directives(response[HEADER]) == directives(STRICT) | {"style-src-attr": "'unsafe-inline'"}
@@ -43,7 +43,8 @@ def test_redoc_relaxes_only_its_runtime_styles_and_blob_worker(client):
     assert "script-src 'self';" in response[HEADER]  # never unsafe-inline or unsafe-eval for scripts
 
 
-@pytest.mark.parametrize("path", ["/", "/api/docs/", "/api/redoc/", "/admin/login/"])
+@pytest.mark.parametrize("path", ["/", "/densite/", "/recherche/?q=x", "/comparer/", "/api/docs/", "/api/redoc/",
+                                  "/admin/login/"])
 def test_pages_have_no_inline_script_handler_or_foreign_url(client, path):
     html = client.get(path).content.decode()
     inline_scripts = re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", html)

@@ -1,4 +1,5 @@
-"""Reads of the indicator engine. ``engine``: runs and the bulk frames the compute pipeline eats;
+"""Reads of the indicator engine. ``engine``: runs and the bulk frames the compute pipeline eats; ``pages``:
+the atlas pages' reads (themes, choices, one level's values, series, profile rows, population pyramid);
 ``values``: published values as filtered, disclosure-safe rows; ``profiles``: one area's latest values beside
 its parent's and France's; ``catalog``: themes, indicators and their coverage; ``releases``: releases and
 what changed between them."""

@@ -165,3 +165,4 @@ def geography_frame() -> Geography:
         columns=["commune_id", "area_id"],
     )
     return Geography(areas, members)
+

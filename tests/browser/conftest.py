@@ -4,6 +4,7 @@ Every request the page makes is recorded, so each test can prove the browser nev
 """
 
 import os
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -62,3 +63,66 @@ def assert_only_local_requests(page):
     assert foreign == [], f"requests to third-party hosts: {foreign}"
     others = [url for url in page.requests if urlsplit(url).scheme not in ("http", "https", "data", "blob")]
     assert others == [], f"unexpected request schemes: {others}"
+
+
+# Records every violation the page sees, from the first byte, into window.__cspViolations.
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(
+    `${e.effectiveDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`));
+"""
+
+
+@pytest.fixture
+def guarded(page):
+    """The page with foreign requests aborted and recorded, console errors and CSP violations recorded."""
+    own = urlsplit(page.base_url).netloc
+    page.foreign, page.console_errors = [], []
+
+    def route(route):
+        url = urlsplit(route.request.url)
+        if url.scheme in ("http", "https", "ws", "wss") and url.netloc != own:
+            page.foreign.append(route.request.url)
+            return route.abort()
+        return route.continue_()
+
+    page.context.route("**/*", route)
+    page.context.add_init_script(RECORD_VIOLATIONS)
+    page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
+    return page
+
+
+def assert_clean(page):
+    page.wait_for_timeout(300)  # lets late violations and console messages arrive
+    assert page.foreign == [], f"requests to third-party hosts: {page.foreign}"
+    assert page.evaluate("window.__cspViolations") == []
+    assert page.console_errors == []
+    assert page.errors == []
+
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_PATH = "/__tests__/axe.min.js"  # served by the test itself (route), never by the site
+
+
+def axe_violations(page, impacts=("serious", "critical")) -> list[str]:
+    """axe-core (npm, node_modules) run on the page; the serious and critical violations found."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make node_modules/.installed` (npm ci)")
+    page.route("**" + AXE_PATH, lambda route: route.fulfill(body=AXE.read_bytes(),
+                                                           content_type="application/javascript"))
+    page.add_script_tag(url=page.base_url + AXE_PATH)
+    found = page.evaluate("""() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(
+        v => [v.impact, v.id, v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')]))""")
+    return [f"{impact} {rule}: {nodes}" for impact, rule, nodes in found if impact in impacts]
+
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "screenshots"
+
+
+def screenshot(page, name: str) -> Path:
+    """A full-page screenshot kept as a test artifact (var/ is not committed)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser.conftest import assert_clean
 from tests.browser.geography import build_national_map
 from tests.browser.test_home_map import MAP_READY
 
@@ -12,42 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # A function, not an expression: Playwright evals a bare expression, which script-src 'self' refuses.
 MAP_READY_FN = "() => " + MAP_READY
-# Records every violation the page sees, from the first byte, into window.__cspViolations.
-RECORD_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(
-    `${e.effectiveDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`));
-"""
-
-
-@pytest.fixture
-def guarded(page):
-    """The page with foreign requests aborted and recorded, console errors and CSP violations recorded."""
-    own = urlsplit(page.base_url).netloc
-    page.foreign, page.console_errors = [], []
-
-    def route(route):
-        url = urlsplit(route.request.url)
-        if url.scheme in ("http", "https", "ws", "wss") and url.netloc != own:
-            page.foreign.append(route.request.url)
-            return route.abort()
-        return route.continue_()
-
-    page.context.route("**/*", route)
-    page.context.add_init_script(RECORD_VIOLATIONS)
-    page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
-    return page
-
-
-def assert_clean(page):
-    page.wait_for_timeout(300)  # lets late violations and console messages arrive
-    assert page.foreign == [], f"requests to third-party hosts: {page.foreign}"
-    assert page.evaluate("window.__cspViolations") == []
-    assert page.console_errors == []
-    assert page.errors == []
-
-
-@pytest.mark.parametrize("path", ["/", "/en/"])
+@pytest.mark.parametrize("path", ["/densite/", "/en/densite/"])
 def test_the_home_map_draws_its_shapes_under_the_policy(guarded, path, data_dir):
     build_national_map(data_dir)
     guarded.goto(guarded.base_url + path)
@@ -61,7 +27,7 @@ def test_the_home_map_draws_its_shapes_under_the_policy(guarded, path, data_dir)
 
 def test_no_plotly_button_or_link_points_to_plotly_or_chart_studio(guarded, data_dir):
     build_national_map(data_dir)
-    guarded.goto(guarded.base_url + "/")
+    guarded.goto(guarded.base_url + "/densite/")
     guarded.wait_for_function(MAP_READY_FN)
     guarded.hover("#map")
     buttons = guarded.locator("#map .modebar-btn")
@@ -77,11 +43,11 @@ def test_no_plotly_button_or_link_points_to_plotly_or_chart_studio(guarded, data
 
 def test_the_language_selector_switches_to_english_without_an_inline_handler(guarded, data_dir):
     build_national_map(data_dir)
-    guarded.goto(guarded.base_url + "/")
+    guarded.goto(guarded.base_url + "/densite/")
     guarded.wait_for_function(MAP_READY_FN)
     assert guarded.locator("select[name=language]").get_attribute("onchange") is None
     guarded.select_option("select[name=language]", "en")
-    guarded.wait_for_url("**/en/")
+    guarded.wait_for_url("**/en/densite/")
     guarded.wait_for_function(MAP_READY_FN)
     assert guarded.locator("html").get_attribute("lang") == "en"
     assert_clean(guarded)

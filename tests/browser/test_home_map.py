@@ -15,7 +15,7 @@ def france(data_dir):
     return build_national_map(data_dir)
 
 
-def open_home(page, path="/"):
+def open_home(page, path="/densite/"):
     page.goto(page.base_url + path)
     page.wait_for_function("() => " + MAP_READY)
 
@@ -100,7 +100,7 @@ def test_the_search_box_finds_chateaulin_without_its_accent_and_opens_its_depart
 
 
 def test_the_page_speaks_english_under_en(page, france):
-    open_home(page, "/en/")
+    open_home(page, "/en/densite/")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("#map-title").inner_text() == "All of France: departments"
     assert page.locator("#map-legend li").last.inner_text() == "No data"

@@ -54,7 +54,15 @@ def test_exact_code_ranks_before_a_name_containing_the_word():
 
 def test_name_words_may_come_in_any_order_and_search_combines_with_filters():
     assert search("launay port") == [("commune", "29222")]
-    assert search("e", level="department", parent="53", parent_level="region") == [("department", "22"), ("department", "29")]
+    # Same relevance and level: the more populous first (Finistère before Côtes-d'Armor).
+    assert search("e", level="department", parent="53", parent_level="region") == [("department", "29"), ("department", "22")]
+
+
+def test_an_exact_name_ranks_larger_levels_and_larger_populations_first():
+    from tests.geo.geoweb_geography import area
+
+    area("commune", "22998", "Bretagne", population=125)
+    assert search("bretagne")[:2] == [("region", "53"), ("commune", "22998")]
 
 
 def test_an_empty_search_filters_nothing_and_a_search_without_match_is_empty():

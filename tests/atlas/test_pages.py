@@ -1,0 +1,199 @@
+"""The atlas pages rendered by Django: what each shows, what it offers, and that withheld values never leave."""
+
+import csv
+import io
+import json
+
+import pytest
+
+from atlas.classify import class_index, class_limits
+from atlas.state import page_state
+from tests.atlas.published import publish_indicator, publish_population
+from tests.browser.geography import build_national_map
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def atlas(data_dir):
+    areas = build_national_map(data_dir)
+    indicator = publish_indicator()
+    publish_population()
+    return areas, indicator
+
+
+def indicator_data(response) -> dict:
+    html = response.content.decode()
+    start = html.index('<script id="atlas-indicator-data" type="application/json">') + len(
+        '<script id="atlas-indicator-data" type="application/json">')
+    return json.loads(html[start:html.index("</script>", start)])
+
+
+def test_the_home_page_lists_themes_and_indicators_with_the_release_date_and_no_promise(client, atlas):
+    html = client.get("/").content.decode()
+    assert "Offre de soins" in html
+    assert 'href="/indicateurs/densite-medecins/"' in html
+    assert "Données publiées le" in html
+    assert "En attendant les indicateurs" not in html
+    assert 'href="/api/docs/"' in html
+
+
+def test_the_english_home_page_is_under_en_and_uses_english_labels(client, atlas):
+    html = client.get("/en/").content.decode()
+    assert '<html lang="en">' in html
+    assert "General practitioners per 100,000 inhabitants" in html
+    assert 'href="/en/indicateurs/densite-medecins/"' in html
+
+
+@pytest.mark.parametrize("q", ["medecin", "médecins", "MEDECINS", "medcins"])
+def test_the_search_finds_an_indicator_without_accents_and_with_a_typo(client, atlas, q):
+    html = client.get("/recherche/", {"q": q}).content.decode()
+    assert 'href="/indicateurs/densite-medecins/"' in html.split('id="indicator-results"')[1].split("</ul>")[0]
+
+
+@pytest.mark.parametrize("q", ["finistere", "Finistère", "finistre"])
+def test_the_search_finds_finistere_without_accent_or_with_a_typo(client, atlas, q):
+    areas = client.get("/recherche/", {"q": q}).content.decode().split('id="area-results"')[1]
+    assert areas.index('href="/territoires/department/29/"') >= 0
+
+
+def test_the_search_ranks_the_region_before_a_small_commune_holding_its_name(client, atlas):
+    from tests.geo.geoweb_geography import area
+
+    area("commune", "22999", "Bretagne-sur-Mer", population=125)
+    areas = client.get("/recherche/", {"q": "Bretagne"}).content.decode().split('id="area-results"')[1]
+    assert areas.index('href="/territoires/region/53/"') < areas.index('href="/territoires/commune/22999/"')
+
+
+def test_the_indicator_page_offers_only_the_levels_periods_and_sexes_with_data(client, atlas):
+    response = client.get("/indicateurs/densite-medecins/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    level_select = html.split('id="level"')[1].split("</select>")[0]
+    assert 'value="department" selected' in level_select
+    assert 'value="epci"' not in level_select  # the release holds no EPCI value
+    assert '<option selected>2019</option>' in html
+    data = indicator_data(response)
+    assert data["level"] == "department" and data["period"] == "2019"
+    assert len(data["rows"]) == 101
+
+
+def test_a_withheld_value_leaves_the_page_without_number_class_or_comparison(client, atlas):
+    response = client.get("/indicateurs/densite-medecins/", {"level": "commune", "parent": "department:29"})
+    data = indicator_data(response)
+    rows = {row["code"]: row for row in data["rows"]}
+    assert set(rows) == {"29019", "29026", "29042", "29232"}
+    for code, flag in (("29042", "suppressed"), ("29232", "masked")):
+        assert rows[code]["value"] is None and rows[code]["lo"] is None and rows[code]["hi"] is None
+        assert rows[code]["color"] is None and rows[code]["flag"] == flag
+    assert rows["29026"]["flag"] == "unreliable"
+    table = response.content.decode().split('id="values-table"')[1].split("</table>")[0]
+    withheld = table.split('data-code="29042"')[1].split("</tr>")[0]
+    assert "Secret statistique" in withheld and 'data-value=""' in withheld
+    labels = [item["label"] for item in data["legend"]]
+    assert "Secret statistique (petits effectifs)" in labels and "Masquée par le producteur" in labels
+    assert "Peu fiable (petits effectifs)" in labels
+
+
+def test_the_state_in_the_url_chooses_level_period_sex_method_and_chosen_areas(client, atlas):
+    response = client.get("/indicateurs/densite-medecins/", {"level": "region", "period": "2018", "sex": "F",
+                                                             "method": "significance", "areas": ["53"]})
+    data = indicator_data(response)
+    assert (data["level"], data["period"]) == ("region", "2018")
+    bretagne = next(row for row in data["rows"] if row["code"] == "53")
+    assert "Valeur" in bretagne["hover"] and "IC 95 %" in bretagne["hover"]
+    assert {item["label"] for item in data["legend"]} <= {"Meilleur", "Semblable", "Moins bon"}
+    assert [line["name"] for line in data["series"]] == ["Bretagne", "France"]
+    assert data["series"][0]["x"] == ["2018", "2019"]
+
+
+def test_an_unknown_indicator_is_a_404_and_a_bad_choice_falls_back_to_one_with_data(client, atlas):
+    assert client.get("/indicateurs/inconnu/").status_code == 404
+    data = indicator_data(client.get("/indicateurs/densite-medecins/", {"level": "x", "period": "1800", "sex": "Z"}))
+    assert (data["level"], data["period"]) == ("department", "2019")
+
+
+def test_the_export_links_are_the_api_files(client, atlas):
+    html = client.get("/indicateurs/densite-medecins/").content.decode()
+    exports = html.split('id="exports"')[1].split("</ul>")[0]
+    assert "/api/v1/indicators/densite-medecins/values/?level=department&amp;period=2019&amp;sex=T&amp;format=csv" in exports
+    assert "format=geojson" in exports and "dialect=excel-fr" in exports
+
+
+def test_the_territory_profile_shows_each_indicator_against_region_and_france_with_a_pyramid(client, atlas):
+    response = client.get("/territoires/department/29/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Finistère" in html and "Bretagne" in html and "France" in html
+    row = html.split('id="profile-table"')[1].split("</table>")[0]
+    assert "Médecins généralistes" in row and "cmp cmp-" in row and "2018 :" in row
+    assert "Pyramide des âges" in html and 'id="pyramid-table"' in html
+    assert client.get("/territoires/department/99/").status_code == 404
+    assert client.get("/territoires/nowhere/29/").status_code == 404
+
+
+def test_the_profile_csv_holds_the_area_then_its_region_and_france_and_no_withheld_number(client, atlas):
+    response = client.get("/territoires/commune/29042/profil.csv")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [r["area_code"] for r in rows] == ["29042", "53", "FR"]
+    assert rows[0]["value"] == rows[0]["numerator"] == rows[0]["lower_ci_95"] == ""
+    assert rows[0]["suppressed"] == "1"
+
+
+def test_the_compare_page_puts_areas_side_by_side_and_names_unknown_ones(client, atlas):
+    html = client.get("/comparer/", {"a": ["department:29", "department:56", "department:00"]}).content.decode()
+    table = html.split('id="compare-table"')[1]
+    assert "Finistère" in table and "Morbihan" in table
+    assert "department:00" in html
+
+
+def test_quintile_classes_split_the_known_values_and_ignore_withheld_ones():
+    values = [1.0, 2.0, 3.0, 4.0, 5.0, None, 6.0, 7.0, 8.0, 9.0, 10.0]
+    limits = class_limits(values, "quantile")
+    assert len(limits) == 5 and limits[-1] == 10.0
+    index = class_index(values, limits)
+    assert index[5] is None and index[0] == 0 and index[-1] == 4
+    assert class_limits([None, None], "jenks") == []
+    jenks = class_limits([1, 1, 2, 2, 50, 51, 52, 100, 101, 102], "jenks", k=3)
+    assert jenks == [2.0, 52.0, 102.0]
+    assert class_limits([0.0, 10.0], "equal", k=2) == [5.0, 10.0]
+
+
+def test_the_page_state_falls_back_to_choices_that_exist():
+    from django.http import QueryDict
+
+    choices = {"department": {"periods": ["2018", "2019"], "sexes": ["F", "M", "T"]},
+               "commune": {"periods": ["2019"], "sexes": ["T"]}}
+    state = page_state(QueryDict("level=commune&period=2018&sex=M&method=jenks"), choices, "department:29")
+    assert (state.level, state.period, state.sex, state.method, state.parent) == (
+        "commune", "2019", "T", "jenks", "department:29")
+    assert page_state(QueryDict(""), choices).level == "department"
+
+
+@pytest.mark.parametrize("path, english, french", [
+    ("/en/indicateurs/densite-medecins/", ["Table of values", "Ranking", "Indicator sheet", "Map classes"],
+     ["Tableau des valeurs", "Fiche de l'indicateur"]),
+    ("/en/territoires/department/29/", ["Indicators of the area", "Download the profile (CSV)", "Population pyramid"],
+     ["Indicateurs du territoire"]),
+    ("/en/", ["Indicators by theme", "API documentation (OpenAPI)"], ["Indicateurs par thème"]),
+])
+def test_the_english_pages_are_translated(client, atlas, path, english, french):
+    html = client.get(path).content.decode()
+    for text in english:
+        assert text in html
+    for text in french:
+        assert text not in html
+
+
+def test_numbers_are_formatted_as_django_formats_them_in_each_language():
+    from django.utils import translation
+    from django.utils.formats import number_format
+
+    from atlas.pages import fmt
+
+    for language in ("fr", "en"):
+        with translation.override(language):
+            for value in (1234567.25, -3.14159, 0.0, 999.95):
+                assert fmt(value, 2) == number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+    assert fmt(None) == "–"
