@@ -60,6 +60,11 @@ IndicatorSheetSerializer = inline_serializer("IndicatorSheet", {
         "sexes": serializers.ListField(child=serializers.CharField(), help_text="Sexes holding values."),
     }, help_text="Which levels, periods and sexes hold published values."),
     "last_changed": serializers.DateTimeField(help_text="Last publication or catalog edit."),
+    "sheet": serializers.DictField(help_text=(
+        "The metadata sheet as the catalog writes it (French): numerator, denominator, population used, "
+        "levels, periods, limits (including the disclosure-control limits), source {publisher, dataset, "
+        "licence, vintage, url}, method_label, ci_method, standard_population."),
+        default=dict),
 })
 INDICATOR_CSV_COLUMNS = list(INDICATOR_FIELDS)
 

@@ -97,3 +97,41 @@ def sheet_errors(entry: dict) -> list[tuple[str, str]]:
     elif source is not None:
         errors.append(("sheet.source", "must be a mapping of " + ", ".join(SOURCE_FIELDS)))
     return errors
+
+
+def related_channels(entries: list[dict]) -> dict[str, list[str]]:
+    """Code -> the other indicators counting from the same numerator dataset with another filter.
+
+    Disclosure control protects each indicator on its own (docs/methods/disclosure.md, Limits): a count
+    withheld in one could come back as a difference with the others (all ages minus the other classes).
+    Indicators of a producer's published values hold no count and are left out.
+    """
+    groups: dict[str, list[dict]] = {}
+    for entry in entries:
+        numerator = entry.get("numerator") or {}
+        if entry.get("method") != "published" and numerator.get("dataset"):
+            groups.setdefault(numerator["dataset"], []).append(entry)
+    related = {}
+    for members in groups.values():
+        for entry in members:
+            others = sorted(e["code"] for e in members
+                            if e["code"] != entry["code"] and e.get("numerator") != entry.get("numerator"))
+            if others:
+                related[entry["code"]] = others
+    return related
+
+
+RELATED_LIMIT = ("Secret statistique : les effectifs de cet indicateur sont protégés contre toute soustraction "
+                 "entre territoires, sexes et périodes de cet indicateur, mais pas conjointement avec {codes}, qui "
+                 "comptent les mêmes événements avec un autre filtre : une différence entre ces indicateurs peut "
+                 "approcher un effectif masqué.")
+
+
+def with_related_limit(sheet: dict, others: list[str]) -> dict:
+    """The sheet whose ``limits`` say which indicators share its counts (none: unchanged)."""
+    if not others:
+        return sheet
+    shown = ", ".join(others[:6]) + (f" et {len(others) - 6} autres" if len(others) > 6 else "")
+    statement = RELATED_LIMIT.format(codes=shown)
+    limits = str(sheet.get("limits") or "").strip()
+    return {**sheet, "limits": f"{limits} {statement}".strip()}

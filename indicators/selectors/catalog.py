@@ -77,4 +77,5 @@ def indicator_sheet(code: str) -> dict:
         "simulated": bool(numerator.simulated or (denominator and denominator.simulated)),
         "coverage": coverage,
         "last_changed": max(filter(None, [publication.published_at if publication else None, indicator.updated_at])),
+        "sheet": indicator.sheet or {},
     }

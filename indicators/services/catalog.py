@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import transaction
 
 from indicators.catalog.loader import read_catalog
-from indicators.catalog.sheets import complete_sheet
+from indicators.catalog.sheets import complete_sheet, related_channels, with_related_limit
 from indicators.models import Dataset, Indicator
 from indicators.services.standard_populations import accepted_forms, standard_population_codes
 
@@ -40,6 +40,7 @@ def catalog_load(path=None) -> list[Indicator]:
     if errors:
         raise CatalogInvalid(errors)
     indicators = []
+    related = related_channels(entries)
     with transaction.atomic():
         for entry in entries:
             denominator = entry.get("denominator")
@@ -55,7 +56,7 @@ def catalog_load(path=None) -> list[Indicator]:
                 "pooling": entry.get("pooling", 1), "polarity": entry["polarity"], "unit": entry["unit"],
                 "disclosure_threshold": entry.get("disclosure_threshold", 10),
                 "unreliable_below": entry.get("unreliable_below", 20),
-                "source": entry["source"], "notes": entry.get("notes", ""), "sheet": complete_sheet(entry),
+                "source": entry["source"], "notes": entry.get("notes", ""), "sheet": with_related_limit(complete_sheet(entry), related.get(entry["code"], [])),
                 "is_active": entry.get("is_active", True), "catalog_file": _relative(entry["catalog_file"]),
             }
             indicator, _ = Indicator.objects.update_or_create(code=entry["code"], defaults=defaults)

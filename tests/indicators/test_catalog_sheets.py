@@ -193,3 +193,20 @@ def test_the_loaded_sheet_is_stored_and_read_with_the_date_of_last_computation(l
     assert indicator_sheet(indicator)["last_computed_at"] == published_at
     assert Indicator.objects.count() == len(shipped())
     assert Indicator.objects.get(code="covid-taux-hospitalisation").denominator_filter["carry_forward"] is True
+
+
+def test_a_sheet_names_the_indicators_that_count_the_same_events_with_another_filter():
+    from indicators.catalog.sheets import related_channels, with_related_limit
+
+    entries = [
+        {"code": "deces", "method": "crude_rate", "numerator": {"dataset": "d"}},
+        {"code": "deces-75", "method": "crude_rate", "numerator": {"dataset": "d", "age_min": 75}},
+        {"code": "deces-bis", "method": "dsr", "numerator": {"dataset": "d"}},  # same counts: no new channel
+        {"code": "taux-cnam", "method": "published", "numerator": {"dataset": "d", "category": "x"}},
+        {"code": "autre", "method": "count", "numerator": {"dataset": "e"}},
+    ]
+    related = related_channels(entries)
+    assert related == {"deces": ["deces-75"], "deces-75": ["deces", "deces-bis"], "deces-bis": ["deces-75"]}
+    sheet = with_related_limit({"limits": "Lieu de décès."}, related["deces"])
+    assert sheet["limits"].startswith("Lieu de décès. Secret statistique") and "deces-75" in sheet["limits"]
+    assert with_related_limit({"limits": "x"}, []) == {"limits": "x"}
