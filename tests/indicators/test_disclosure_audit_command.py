@@ -55,3 +55,16 @@ def test_it_refuses_an_unknown_indicator_or_release():
         call_command("disclosure_audit", "nope")
     with pytest.raises(CommandError, match="release 999999 holds no value"):
         call_command("disclosure_audit", cast.indicator.code, "--release", "999999")
+
+
+def test_all_audits_every_published_indicator_and_names_the_failing_ones(monkeypatch):
+    computed()
+    out = StringIO()
+    call_command("disclosure_audit", "--all", stdout=out)
+    assert "mortalite-generale: " in out.getvalue() and "of any published indicator" in out.getvalue()
+    monkeypatch.setattr(pipeline, "_sources", lambda *args: None)  # a leaky release, as before
+    runs.run_execute(runs.run_create(codes=["mortalite-generale"]).pk)
+    err = StringIO()
+    with pytest.raises(CommandError, match="1 indicator.s. fail the audit: mortalite-generale"):
+        call_command("disclosure_audit", "--all", stdout=StringIO(), stderr=err)
+    assert "recoverable: area 56" in err.getvalue()

@@ -14,13 +14,35 @@ class Command(BaseCommand):
             "it publishes (linear programming). Exits 1 when a suppressed count is narrower than the threshold.")
 
     def add_arguments(self, parser):
-        parser.add_argument("code", help="indicator code")
+        parser.add_argument("code", nargs="?", help="indicator code")
         parser.add_argument("--release", type=int, help="release id (default: the published one)")
+        parser.add_argument("--all", action="store_true", help="every published indicator, one after the other")
 
-    def handle(self, *args, code, release, **options):
+    def handle(self, *args, code, release, all, **options):
+        if all:
+            return self._all()
+        if not code:
+            raise CommandError("give an indicator code, or --all")
         indicator = Indicator.objects.filter(code=code).select_related("numerator_dataset").first()
         if indicator is None:
             raise CommandError(f"unknown indicator code {code!r}")
+        self._one(indicator, release)
+        self.stdout.write(self.style.SUCCESS("no suppressed count can be pinned down"))
+
+    def _all(self):
+        failed = []
+        for indicator in (Indicator.objects.filter(publication__isnull=False).select_related("numerator_dataset")
+                          .order_by("code")):
+            try:
+                self._one(indicator, None)
+            except CommandError as exc:
+                failed.append(indicator.code)
+                self.stderr.write(f"{indicator.code}: {exc}")
+        if failed:
+            raise CommandError(f"{len(failed)} indicator(s) fail the audit: {', '.join(failed)}")
+        self.stdout.write(self.style.SUCCESS("no suppressed count of any published indicator can be pinned down"))
+
+    def _one(self, indicator, release):
         try:
             result = indicator_disclosure_audit(indicator, release)
         except AuditError as exc:
@@ -41,7 +63,6 @@ class Command(BaseCommand):
         if not result.ok:
             raise CommandError(f"{len(recoverable)} suppressed cell(s) can be pinned down to less than "
                                f"{result.threshold:g}")
-        self.stdout.write(self.style.SUCCESS("no suppressed count can be pinned down"))
 
 
 def _cell(row, names) -> str:
