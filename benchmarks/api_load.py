@@ -235,7 +235,13 @@ def _report(count, small, whole, results) -> None:
         print(f"| {name} | {size / 1024:,.0f} KB | {api['rps']:,.0f} | {api['p50']:.1f} | {api['p99']:.1f} | "
               f"{api['errors']} | {static['rps']:,.0f} | {static['p50']:.1f} / {static['p99']:.1f} | "
               f"{api['rps'] / static['rps']:.2f} |")
-    print("\nTargets: p99 < 100 ms for the first three; cached responses >= 0.5 of the static throughput; 0 errors.\n")
+    first = results[:3]
+    met = (all(api["p99"] < 100 for _n, _s, api, _st in first)
+           and all(api["rps"] >= 0.5 * static["rps"] for _n, _s, api, static in first)
+           and all(api["errors"] == 0 for _n, _s, api, _st in results))
+    print("\nTargets: p99 < 100 ms for the first three; cached responses >= 0.5 of the static throughput; 0 errors: "
+          f"{'met' if met else 'NOT met'}. Load average when the run ended: {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores (the machine is shared).\n")
     print("Streaming a values CSV through the view, each in a fresh process (peak RSS before the request and "
           "after the whole body went through):\n")
     print("| CSV | rows | size | seconds | peak RSS before | peak RSS after | growth |")

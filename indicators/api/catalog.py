@@ -111,7 +111,7 @@ class IndicatorDetailView(LanguageFromRequestMixin, APIView):
     def get(self, request, code: str):
         def build():
             try:
-                return catalog.indicator_sheet(code)
+                return catalog.indicator_metadata_sheet(code)
             except Indicator.DoesNotExist:
                 raise Http404(f"no active indicator {code!r}") from None
 

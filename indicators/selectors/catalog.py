@@ -59,7 +59,7 @@ def _dataset(dataset) -> dict | None:
             "vintage": dataset.vintage, "url": dataset.url, "level": dataset.level, "simulated": dataset.simulated}
 
 
-def indicator_sheet(code: str) -> dict:
+def indicator_metadata_sheet(code: str) -> dict:
     """One active indicator's full metadata sheet and coverage; raises Indicator.DoesNotExist."""
     indicator = (Indicator.objects.select_related("numerator_dataset", "denominator_dataset")
                  .get(code=code, is_active=True))

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import timezone as dt_timezone
 
-from django.db.models import Count, Max, Q
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from geo.selectors import geography_generation
 from indicators.models import Indicator, IndicatorPublication, Release, Value
@@ -18,14 +22,29 @@ class DataVersion:
     last_modified: datetime | None
 
 
+def _aware(stamp):
+    """PostgreSQL returns aware datetimes, SQLite text in UTC."""
+    if isinstance(stamp, str):
+        stamp = parse_datetime(stamp)
+    if stamp is not None and timezone.is_naive(stamp):
+        stamp = timezone.make_aware(stamp, dt_timezone.utc)
+    return stamp
+
+
 def api_data_version() -> DataVersion:
     """A token that changes with every publication, catalog edit or geography change, and the time of the
-    latest such change (the Last-Modified of every value response). Two aggregates over small tables and
-    the geography's cache generation (bumped by every geography import): it runs on every cached GET."""
-    pub = IndicatorPublication.objects.aggregate(n=Count("id"), last=Max("published_at"), top=Max("release_id"))
-    ind = Indicator.objects.aggregate(n=Count("id"), last=Max("updated_at"))
-    token = f"{pub['n']}-{pub['top']}-{pub['last']}-{ind['n']}-{ind['last']}-{geography_generation()}"
-    stamps = [t for t in (pub["last"], ind["last"]) if t is not None]
+    latest such change (the Last-Modified of every value response). It runs on every cached GET: one round
+    trip of aggregates over two small tables (the ORM's two aggregate() calls cost 5 ms of a 10 ms cached
+    request) and the geography's cache generation (bumped by every geography import)."""
+    publications, indicators = IndicatorPublication._meta.db_table, Indicator._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT (SELECT COUNT(*) FROM {publications}), (SELECT MAX(published_at) FROM {publications}),"
+                       f" (SELECT MAX(release_id) FROM {publications}), (SELECT COUNT(*) FROM {indicators}),"
+                       f" (SELECT MAX(updated_at) FROM {indicators})")
+        n_pub, last_pub, top, n_ind, last_ind = cursor.fetchone()
+    last_pub, last_ind = _aware(last_pub), _aware(last_ind)
+    token = f"{n_pub}-{top}-{last_pub}-{n_ind}-{last_ind}-{geography_generation()}"
+    stamps = [t for t in (last_pub, last_ind) if t is not None]
     return DataVersion(token=token, last_modified=max(stamps) if stamps else None)
 
 

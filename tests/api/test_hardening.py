@@ -38,7 +38,7 @@ def test_a_nul_byte_in_the_path_or_query_is_a_400(published, api, url):
     ("level", "canton", "department"),
     ("sex", "X", "M, F, T"),
     ("period", "2019-20", "2015..2020"),
-    ("release", "999", "1"),
+    ("release", "999", "Valeurs acceptées :"),
     ("release", "-1", ""),
     ("parent_level", "planet", "region"),
     ("format", "xml", "csv"),
