@@ -19,27 +19,34 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 
 install: $(BIN)/.installed
 
-# Debian's Chromium for the browser tests (Playwright's own browser download is not used).
+# Debian's Chromium for the browser tests (Playwright's own browser download is not used), wrk for the
+# API load benchmark.
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "Installing Debian's wrk for the API load benchmark"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 var/secret_key:
 	@mkdir -p var
 	@$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
-# Install, migrate, import the geography and data, compute, then serve on http://$(HOST):$(PORT).
+# Fetch DATA_DIR (nothing to download when it is complete), migrate, import the geography and every source
+# file, load the catalog, compute every indicator in this process, then serve on http://$(HOST):$(PORT).
+# Idempotent: sha256 of the source files and definitions decide what is imported and computed again.
+MANAGE = SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py
 demo: install var/secret_key
-	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py migrate --noinput
-	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py import_geography
-	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py demo_data
-	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py collectstatic --noinput -v0
-	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(MANAGE) fetch_data
+	$(MANAGE) migrate --noinput
+	$(MANAGE) demo_data
+	$(MANAGE) collectstatic --noinput -v0
+	$(MANAGE) runserver $(HOST):$(PORT)
 
 serve: install var/secret_key
-	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py collectstatic --noinput -v0
-	SECRET_KEY=$$(cat var/secret_key) ATLAS_HTTPS=0 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(MANAGE) collectstatic --noinput -v0
+	$(MANAGE) runserver $(HOST):$(PORT)
 
 # Both backends: the embedded default (SQLite, in-process tasks), then PostgreSQL + Redis + celery worker.
 test: install system-deps node_modules/.installed
@@ -53,7 +60,7 @@ test-postgres: install
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
 # Benchmarks run on PostgreSQL (the targets are for it); each creates its own *_bench_* database as needed.
-bench: install var/secret_key
+bench: install system-deps var/secret_key
 	@psql "$(PG_URL)" -Atc "select 1" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres $(notdir $(PG_URL))
 	SECRET_KEY=$$(cat var/secret_key) DATABASE_URL=$(PG_URL) $(BIN)/python manage.py migrate --noinput -v0
 	SECRET_KEY=$$(cat var/secret_key) DATABASE_URL=$(PG_URL) $(BIN)/python -m benchmarks.run $(BENCH)

@@ -250,6 +250,14 @@ def _report(sizes: dict, runs_: list, base: dict) -> None:
     for key, seconds in last["detail"].items():
         if key.startswith("compute."):
             print(f"| {key} | {seconds:.1f} s | |")
+    withheld = last["detail"].get("disclosure") or {}
+    if withheld:
+        cells = withheld["primary"] + withheld["complementary"] + withheld["published"]
+        print(f"| cells withheld by the primary and sex rules | {withheld['primary']:,} "
+              f"({withheld['primary'] / cells:.1%}) | |")
+        print(f"| cells withheld by complementary suppression | {withheld['complementary']:,} "
+              f"({withheld['complementary'] / cells:.1%}; {withheld['rounds']} rounds) | |")
+        print(f"| cells published | {withheld['published']:,} ({withheld['published'] / cells:.1%}) | |")
     print(f"| baseline: per-area ORM loading, {base['subset_areas']} areas measured, extrapolated to {n_areas:,} "
           f"| {naive_orm:.0f} s ({naive_orm / total:.0f}x) | |")
     print(f"| baseline: groupby().apply DSR, {base['subset_groups']} groups measured, extrapolated to "

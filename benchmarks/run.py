@@ -22,6 +22,7 @@ BENCHMARKS = [
     "benchmarks.engine_import",
     "benchmarks.engine_compute",
     "benchmarks.map_load",
+    "benchmarks.api_load",
 ]
 
 
@@ -48,6 +49,24 @@ def _postgres_settings() -> str:
     return "PostgreSQL " + ", ".join(f"{n}={v}" for n, v in zip(names, values))
 
 
+# Sections measured by hand (a fresh clone's `make demo` takes minutes): kept as they are on each rewrite.
+KEPT_SECTIONS = ("## Demo",)
+
+
+def _kept_sections() -> str:
+    path = ROOT / "BENCHMARKS.md"
+    if not path.exists():
+        return ""
+    text, kept = path.read_text(), []
+    for title in KEPT_SECTIONS:
+        start = text.find("\n" + title + "\n")
+        if start < 0:
+            continue
+        end = text.find("\n## ", start + 1)
+        kept.append(text[start + 1 : end if end >= 0 else len(text)].rstrip() + "\n")
+    return "\n" + "\n".join(kept) if kept else ""
+
+
 def main(names: list[str]) -> int:
     selected = [b for b in BENCHMARKS if not names or b.split(".")[-1] in names]
     sections, failures = [], []
@@ -63,14 +82,42 @@ def main(names: list[str]) -> int:
             failures.append(module)
             sections.append(f"## {module}\n\nFAILED (exit {done.returncode}):\n\n```\n{done.stderr[-3000:]}\n```\n")
         else:
-            sections.append(done.stdout.strip() + f"\n\n_(wall time of this benchmark: {elapsed:.0f} s)_\n")
+            sections.append(f"{_marker(module)}\n" + done.stdout.strip()
+                            + f"\n\n_(wall time of this benchmark: {elapsed:.0f} s)_\n")
+    if names:
+        _merge(selected, sections)
+        return _finish(failures)
     header = (
         "# Benchmarks\n\nWritten by `make bench` (`python -m benchmarks.run`); do not edit by hand.\n"
         f"Run on {date.today().isoformat()}: {_machine()}.\n"
         f"Database server: {_postgres_settings()}.\n"
         "Every timing is a median over repeated runs; every ratio compares with a baseline measured in the same run.\n"
     )
-    (ROOT / "BENCHMARKS.md").write_text(header + "\n" + "\n".join(sections))
+    (ROOT / "BENCHMARKS.md").write_text(header + "\n" + "\n".join(sections) + _kept_sections())
+    return _finish(failures)
+
+
+def _marker(module: str) -> str:
+    return f"<!-- {module} -->"
+
+
+def _merge(modules: list[str], sections: list[str]) -> None:
+    """A partial run (`make bench BENCH=name`) replaces its own sections and keeps every other one."""
+    path = ROOT / "BENCHMARKS.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    for module, section in zip(modules, sections):
+        marker = _marker(module)
+        start = text.find(marker)
+        if start < 0:
+            text = text.rstrip("\n") + "\n\n" + section
+            continue
+        ends = [text.find(m, start + len(marker)) for m in ("<!-- benchmarks.", *("\n" + t + "\n" for t in KEPT_SECTIONS))]
+        end = min([e for e in ends if e >= 0], default=-1)
+        text = text[:start] + section + ("\n" + text[end:] if end >= 0 else "")
+    path.write_text(text)
+
+
+def _finish(failures: list[str]) -> int:
     if failures:
         print("failed: " + ", ".join(failures), file=sys.stderr)
     return 1 if failures else 0

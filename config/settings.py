@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
+    "config.api_middleware.ApiLastModifiedMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -215,8 +216,9 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 
-# Anonymous API requests allowed per client IP, "<n>/<second|minute|hour|day>"; empty: no limit.
-ATLAS_API_ANON_RATE = env_str("ATLAS_API_ANON_RATE", "" if TESTING else "1200/minute") or None
+# Anonymous API requests allowed per client IP, "<n>/<second|minute|hour|day>"; "off": no limit.
+ATLAS_API_ANON_RATE = env_str("ATLAS_API_ANON_RATE", "off" if TESTING else "1200/minute")
+ATLAS_API_ANON_RATE = None if ATLAS_API_ANON_RATE.lower() == "off" else ATLAS_API_ANON_RATE
 if ATLAS_API_ANON_RATE and not re.fullmatch(r"[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)", ATLAS_API_ANON_RATE):
     raise ImproperlyConfigured(f"ATLAS_API_ANON_RATE={ATLAS_API_ANON_RATE!r} is not <number>/<second|minute|hour|day>.")
 # Links in API bodies (pagination, endpoint list) are relative unless this is set (https://atlas.example.fr):

@@ -238,6 +238,11 @@ def geography_version() -> str:
     return f"{generation}-{area['n']}-{area['top']}-{geometry['n']}-{geometry['top']}"
 
 
+def geography_generation() -> int:
+    """The cache generation alone (no table scan): bumped by every geography import (geo.services)."""
+    return cache.get(_VERSION_KEY, 0)
+
+
 def geography_cache_invalidate() -> None:
     try:
         cache.incr(_VERSION_KEY)

@@ -25,8 +25,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Dataset)
 class DatasetAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "level", "publisher", "vintage", "created_at"]
-    list_filter = ["level", "publisher"]
+    list_display = ["code", "name", "level", "simulated_badge", "publisher", "vintage", "created_at"]
+    list_filter = ["simulated", "level", "publisher"]
+    readonly_fields = ["source_hash"]
+
+    @admin.display(description=_("Données simulées"), boolean=True, ordering="simulated")
+    def simulated_badge(self, obj):
+        return obj.simulated
     search_fields = ["code", "name", "publisher"]
     prepopulated_fields = {"code": ["name"]}
 
@@ -154,7 +159,7 @@ class UploadAdmin(admin.ModelAdmin):
 
 @admin.register(Observation)
 class ObservationAdmin(ReadOnlyAdmin):
-    list_display = ["dataset", "area", "period", "sex", "age_band", "category", "value"]
+    list_display = ["dataset", "area", "period", "sex", "age_band", "category", "value", "masked"]
     list_filter = ["dataset", "sex", "period"]
     list_select_related = ["dataset", "area"]
     search_fields = ["area__code"]
@@ -163,10 +168,15 @@ class ObservationAdmin(ReadOnlyAdmin):
 
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
-    list_display = ["code", "label_fr", "theme", "method", "polarity", "is_active", "updated_at"]
-    list_filter = ["theme", "method", "is_active"]
+    list_display = ["code", "label_fr", "theme", "method", "simulated_badge", "polarity", "is_active", "updated_at"]
+    list_filter = ["theme", "method", "is_active", ("numerator_dataset__simulated", admin.BooleanFieldListFilter)]
     search_fields = ["code", "label_fr", "label_en"]
-    readonly_fields = ["catalog_file", "updated_at"]
+    readonly_fields = ["catalog_file", "updated_at", "simulated_badge"]
+    list_select_related = ["numerator_dataset", "denominator_dataset"]
+
+    @admin.display(description=_("Données simulées"), boolean=True)
+    def simulated_badge(self, obj):
+        return obj.is_simulated
 
 
 @admin.register(Run)
@@ -198,7 +208,13 @@ class IndicatorPublicationAdmin(ReadOnlyAdmin):
 
 @admin.register(Value)
 class ValueAdmin(ReadOnlyAdmin):
-    list_display = ["indicator", "area", "period", "sex", "value", "suppressed", "unreliable", "release"]
-    list_filter = ["indicator", "sex", "suppressed"]
-    list_select_related = ["indicator", "area", "release"]
+    list_display = ["indicator", "area", "period", "sex", "value", "suppression", "unreliable", "simulated_badge",
+                    "release"]
+    list_filter = ["indicator", "sex", "suppression", ("indicator__numerator_dataset__simulated",
+                                                        admin.BooleanFieldListFilter)]
+    list_select_related = ["indicator__numerator_dataset", "indicator__denominator_dataset", "area", "release"]
+
+    @admin.display(description=_("Données simulées"), boolean=True)
+    def simulated_badge(self, obj):
+        return obj.indicator.is_simulated
     show_full_result_count = False

@@ -14,10 +14,13 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api_params import CappedPagination, LanguageFromRequestMixin
+from config.api_csv import DIALECTS, table_csv
+from config.api_params import CappedPagination, LanguageFromRequestMixin, choice_param
+from config.api_renderers import CSVRenderer
 from geo import selectors
 from geo.models import Detail, Level
 
@@ -115,10 +118,32 @@ class AreaListView(LanguageFromRequestMixin, ListAPIView):
     filterset_class = AreaFilter
     pagination_class = AreaPagination
     queryset = selectors.area_list()
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    CSV_COLUMNS = ["level", "code", "name", "population", "area_km2", "density", "is_overseas", "parent_code"]
 
-    @extend_schema(operation_id="areas_list", summary="Search and filter areas")
+    @extend_schema(
+        operation_id="areas_list", summary="Search and filter areas (JSON pages, or every match as CSV)",
+        parameters=[
+            OpenApiParameter("format", {"type": "string", "enum": ["json", "csv"]}, OpenApiParameter.QUERY,
+                             description="json (paginated) or csv (every matching area; also Accept: text/csv). "
+                                         "Example: csv."),
+            OpenApiParameter("dialect", {"type": "string", "enum": list(DIALECTS)}, OpenApiParameter.QUERY,
+                             description="CSV dialect: default or excel-fr (; and decimal comma). Example: excel-fr."),
+        ],
+        responses={(200, "application/json"): OutputSerializer(many=True),
+                   (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="Columns: " + ", ".join(CSV_COLUMNS)),
+                   (400, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="Bad parameter.")},
+    )
     def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+        if request.accepted_renderer.format != "csv":
+            return super().get(request, *args, **kwargs)
+        dialect = choice_param(request.query_params, "dialect", DIALECTS, "default")
+        areas = self.filter_queryset(self.get_queryset())
+        records = ([a.level, a.public_code, a.name, a.population, a.area_km2, a.density, a.is_overseas,
+                    a.parent.code if a.parent_id else None] for a in areas.iterator(chunk_size=2000))
+        response = HttpResponse(table_csv(self.CSV_COLUMNS, records, dialect), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="territoires.csv"'
+        return response
 
 
 # --- /areas/{level}/{code}/ -------------------------------------------------------------------------

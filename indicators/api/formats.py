@@ -7,15 +7,13 @@ CSV: UTF-8 with a BOM (Excel otherwise reads it as Windows-1252), CRLF line ends
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
 
+from config.api_csv import BOM, DIALECTS, csv_writer, number as _number
 from indicators.selectors.values import NAMES, IndicatorInfo, value_note
 
-BOM = "\ufeff"
-DIALECTS = ("default", "excel-fr")
 VALUE_CSV_COLUMNS = [
     "indicator_code", "indicator_label", "area_code", "area_name", "area_level", "parent_code", "parent_name",
     "period", "sex", "value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8", "numerator",
@@ -48,17 +46,6 @@ def value_object(row: list, info: IndicatorInfo, language: str) -> dict:
     }
 
 
-def _number(x, decimal_comma: bool) -> str:
-    if x is None:
-        return ""
-    text = str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(float(x))
-    return text.replace(".", ",") if decimal_comma else text
-
-
-def csv_writer(buffer, dialect: str):
-    return csv.writer(buffer, delimiter=";" if dialect == "excel-fr" else ",", lineterminator="\r\n")
-
-
 def value_csv_record(row: list, info: IndicatorInfo, language: str, decimal_comma: bool) -> list:
     record = [info.code, info.label(language), row[_I["area_code"]], row[_I["area_name"]], row[_I["area_level"]],
               row[_I["parent_code"]] or "", row[_I["parent_name"]] or "", row[_I["period"]], row[_I["sex"]]]
@@ -86,19 +73,6 @@ def value_csv_chunks(rows: Iterable[list], infos: dict[int, IndicatorInfo], lang
             buffer.truncate()
             pending = 0
     yield buffer.getvalue().encode()
-
-
-def table_csv(columns: list[str], records: Iterable[list], dialect: str) -> bytes:
-    """A small CSV (areas, indicators) in one piece, same BOM and dialects as the values CSV."""
-    decimal_comma = dialect == "excel-fr"
-    buffer = io.StringIO()
-    buffer.write(BOM)
-    writer = csv_writer(buffer, dialect)
-    writer.writerow(columns)
-    for record in records:
-        writer.writerow([_number(v, decimal_comma) if isinstance(v, float) else ("" if v is None else v)
-                         for v in record])
-    return buffer.getvalue().encode()
 
 
 def geojson_properties(row: list | None, info: IndicatorInfo, language: str) -> dict:

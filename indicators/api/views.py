@@ -6,6 +6,7 @@ cache keyed on the published release, so a new publication invalidates them by c
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.http import http_date
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -15,7 +16,7 @@ from indicators import selectors
 from indicators.api import schemas
 from indicators.api.permissions import CanStartRuns
 from indicators.api.values import VALUES_RESPONSES, ValueListView
-from indicators.models import Indicator, IndicatorPublication, Run
+from indicators.models import Indicator, Run
 from indicators.services import run_guard, run_records, runs
 
 ErrorSerializer = inline_serializer("RunError", {"detail": serializers.CharField(help_text="Why the run was refused.")})
@@ -64,8 +65,24 @@ class RunOutputSerializer(serializers.ModelSerializer):
         return run_records.public_log_tail(run)
 
 
+RECENT_RUNS = 50
+
+
+def _last_modified(response, run: Run):
+    stamps = [t for t in (run.created_at, run.started_at, run.finished_at, run.heartbeat_at) if t]
+    response["Last-Modified"] = http_date(max(stamps).timestamp())
+    return response
+
+
 class RunListCreateView(APIView):
     permission_classes = [CanStartRuns]
+
+    @extend_schema(operation_id="runs_list", responses={200: RunOutputSerializer(many=True)},
+                   summary=f"The {RECENT_RUNS} most recent runs, newest first (public progress)")
+    def get(self, request):
+        recent = list(Run.objects.select_related("release").prefetch_related("indicators")[:RECENT_RUNS])
+        response = Response(RunOutputSerializer(recent, many=True).data)
+        return _last_modified(response, recent[0]) if recent else response
 
     @extend_schema(
         request=RunInputSerializer,
@@ -92,54 +109,14 @@ class RunListCreateView(APIView):
 
 
 class RunDetailView(APIView):
-    @extend_schema(responses={200: RunOutputSerializer}, summary="A run: status, progress, timings, log tail",
+    @extend_schema(responses={200: RunOutputSerializer, 404: OpenApiResponse(description="No such run.")},
+                   summary="A run: status, progress, timings, log tail",
                    description="A pending/running run whose worker is gone (lock free, no heartbeat for "
                                "ATLAS_RUN_LOST_AFTER seconds) is reported failed: 'worker lost (...)'.")
     def get(self, request, pk: int):
         run_guard.runs_reap([pk])  # users get the truth now, not when a redelivery happens
         run = get_object_or_404(Run.objects.select_related("release").prefetch_related("indicators"), pk=pk)
-        return Response(RunOutputSerializer(run).data)
-
-
-class IndicatorOutputSerializer(serializers.ModelSerializer):
-    release = serializers.SerializerMethodField(help_text="Id of the published release; null if never published.")
-    published_at = serializers.SerializerMethodField(help_text="When that release was published (ISO 8601).")
-
-    class Meta:
-        model = Indicator
-        fields = ["code", "label_fr", "label_en", "theme", "method", "unit", "multiplier", "pooling", "polarity",
-                  "release", "published_at"]
-        extra_kwargs = {
-            "code": {"help_text": "Indicator code (catalog slug), as in /api/v1/indicators/{code}/values/."},
-            "label_fr": {"help_text": "Name in French."},
-            "label_en": {"help_text": "Name in English."},
-            "theme": {"help_text": "Theme of the catalog the indicator belongs to."},
-            "method": {"help_text": "Statistical method (docs/methods/): crude_rate, proportion, dsr, ..."},
-            "unit": {"help_text": "Unit of the values (e.g. pour 100 000 habitants)."},
-            "multiplier": {"help_text": "Scale of rates (100000: per 100,000)."},
-            "pooling": {"help_text": "Years pooled into each period (1, 3 or 5)."},
-            "polarity": {"help_text": "Whether a high value is good, bad or neither (names the comparisons)."},
-        }
-
-    def _publication(self, indicator):
-        try:
-            return indicator.publication
-        except IndicatorPublication.DoesNotExist:
-            return None
-
-    def get_release(self, indicator) -> int | None:
-        publication = self._publication(indicator)
-        return publication.release_id if publication else None
-
-    def get_published_at(self, indicator) -> str | None:
-        publication = self._publication(indicator)
-        return publication.published_at.isoformat() if publication else None
-
-
-class IndicatorListView(APIView):
-    @extend_schema(responses={200: IndicatorOutputSerializer(many=True)}, summary="Active indicators")
-    def get(self, request):
-        return Response(IndicatorOutputSerializer(selectors.indicator_list(), many=True).data)
+        return _last_modified(Response(RunOutputSerializer(run).data), run)
 
 
 class IndicatorValuesView(ValueListView):

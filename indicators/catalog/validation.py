@@ -3,17 +3,22 @@
 from collections.abc import Collection
 from dataclasses import dataclass
 
-METHODS = {"count", "crude_rate", "proportion", "mean", "dsr", "isr", "smr", "life_expectancy", "density"}
-NEEDS_DENOMINATOR = {"crude_rate", "proportion", "mean", "dsr", "isr", "smr", "life_expectancy"}
-NO_DENOMINATOR = {"count", "density"}
+from .sheets import sheet_errors
+
+METHODS = {"count", "crude_rate", "proportion", "mean", "dsr", "isr", "smr", "life_expectancy", "density",
+           "ratio", "published"}
+NEEDS_DENOMINATOR = {"crude_rate", "proportion", "mean", "dsr", "isr", "smr", "life_expectancy", "ratio"}
+NO_DENOMINATOR = {"count", "density", "published"}
 NEEDS_STANDARD = {"dsr", "isr", "smr"}
 POLARITIES = {"high_is_good", "low_is_good", "none"}
 POOLINGS = {1, 3, 5}
 SEXES = {None, "M", "F", "T"}
-REQUIRED = ["code", "label_fr", "label_en", "theme", "definition", "method", "numerator", "polarity", "unit", "source"]
+REQUIRED = ["code", "label_fr", "label_en", "theme", "definition", "method", "numerator", "polarity", "unit", "source",
+            "sheet"]
 OPTIONAL = {"denominator", "multiplier", "standard_population", "pooling", "disclosure_threshold",
             "unreliable_below", "notes", "is_active"}
-FILTER_KEYS = {"dataset", "sex", "age_min", "age_max", "category"}
+FILTER_KEYS = {"dataset", "sex", "age_min", "age_max", "category", "periods"}
+DENOMINATOR_ONLY = {"reference_periods", "carry_forward"}
 
 
 @dataclass
@@ -26,10 +31,26 @@ class CatalogError:
         return f"{self.file}: {self.key}: {self.reason}"
 
 
+def _years_errors(where: str, spec: dict) -> list[tuple[str, str]]:
+    errors = []
+    for key in ("periods", "reference_periods"):
+        years = spec.get(key)
+        if years is not None and (not isinstance(years, list) or not years or not all(
+                isinstance(y, int) and not isinstance(y, bool) and 1900 <= y <= 2100 for y in years)):
+            errors.append((f"{where}.{key}", f"must be a non-empty list of years, got {years!r}"))
+    if "carry_forward" in spec and not isinstance(spec["carry_forward"], bool):
+        errors.append((f"{where}.carry_forward", "must be true or false"))
+    if spec.get("reference_periods") and spec.get("carry_forward"):
+        errors.append((f"{where}.carry_forward", "a reference-period mean already covers every year"))
+    return errors
+
+
 def _filter_errors(where: str, spec, datasets: set[str]) -> list[tuple[str, str]]:
     if not isinstance(spec, dict):
         return [(where, "must be a mapping with at least 'dataset'")]
-    errors = [(f"{where}.{k}", "unknown key") for k in spec if k not in FILTER_KEYS]
+    allowed = FILTER_KEYS | (DENOMINATOR_ONLY if where == "denominator" else set())
+    errors = [(f"{where}.{k}", "unknown key") for k in spec if k not in allowed]
+    errors += _years_errors(where, spec)
     if not spec.get("dataset"):
         errors.append((f"{where}.dataset", "missing dataset"))
     elif spec["dataset"] not in datasets:
@@ -81,4 +102,6 @@ def entry_errors(entry, datasets: set[str], standard_populations: Collection[str
     for key in ("disclosure_threshold", "unreliable_below"):
         if key in entry and (not isinstance(entry[key], int) or entry[key] < 0):
             errors.append((key, "must be a non-negative integer"))
+    if "sheet" in entry:
+        errors += sheet_errors(entry)
     return errors

@@ -56,7 +56,10 @@ def signature(matrix: sparse.csr_matrix, rows: np.ndarray | None = None) -> np.n
 
 
 def _classes(sig: np.ndarray) -> np.ndarray:
-    codes, _ = pd.factorize(pd.MultiIndex.from_arrays([sig[:, 0].round(9), sig[:, 1].round(9)]))
+    """Class code per row of equal (rounded) projections: hashed int64 factorisations, no sort."""
+    first, _ = pd.factorize(np.rint(sig[:, 0] * 1e9).astype(np.int64))
+    second, uniques = pd.factorize(np.rint(sig[:, 1] * 1e9).astype(np.int64))
+    codes, _ = pd.factorize(first.astype(np.int64) * max(len(uniques), 1) + second)
     return codes
 
 

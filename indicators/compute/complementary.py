@@ -27,9 +27,14 @@ import pandas as pd
 
 from .audit import LOCAL_BUDGET, AuditResult, audit_model, certify, interval_result, period_years, truth_center
 from .certificates import SEED, solution
+from .flows import flow_context, flow_rule
 from .sex_rule import secondary_across_sex
 
 MAX_ROUNDS = 30
+# Rounds in which the mirror rule may run; later rounds use programs only, so that the rounds terminate.
+MIRROR_ROUNDS = 2
+# Open cells beyond this many go to the mirror rule first (a program each would take too long).
+PROGRAM_BUDGET = 1_500
 # A container of at most this many observed areas may lose its counts to merge two atoms (not France).
 MERGE_CONTAINER_LIMIT = 2_000
 GROUP = ["container", "kind", "period", "sex"]
@@ -96,31 +101,37 @@ def complementary_protection(cells: pd.DataFrame, withheld: np.ndarray, sources:
     atoms = _atoms(sources)
     keyed = _keyed(cells, counts, atoms.of_area)
     cell_of = _container_cells(cells)  # cell number by (area, period, sex), built once
-    membership = None
+    flows = None
     low = np.zeros(len(cells))
     high = np.zeros(len(cells))
     # Not computable cells (no count) are unknowns, not secrets. Certificates only widen as more is withheld:
     # certified cells stay certified, so each round looks at the open and the newly withheld cells only.
     open_ = withheld & np.isfinite(counts)
+    proven = np.zeros(len(cells), dtype=bool)  # witnessed by a program's move: protected for good
     for round_ in range(1, MAX_ROUNDS + 1):
-        rows = np.flatnonzero(open_)
-        budget = LOCAL_BUDGET if len(rows) <= LOCAL_BUDGET else 0
-        row_low, row_high, certified = certify(model, withheld, counts, center, threshold, budget, rows)
+        rows = np.flatnonzero(open_ & ~proven)
+        row_low, row_high, certified = certify(model, withheld, counts, center, threshold, 0, rows)
         low[rows], high[rows] = row_low, row_high
         narrow = rows[~certified]
         open_[:] = False
         if len(narrow) == 0:
             return Protection(withheld, _audit(cells, withheld, low, high, threshold), round_)
-        added = _mirror(narrow, keyed, withheld, cell_of)
-        rest = np.setdiff1d(narrow, _atom_mates(keyed, narrow, ~(withheld | added))["cell"].to_numpy())
+        # Many open cells (communes at France scale): the mirror rule first, vectorised; the cells it cannot
+        # help, and every open cell once they are few, get one small program each (free when the withheld
+        # cells alone already allow a move of the threshold).
+        mirror = round_ <= MIRROR_ROUNDS and len(narrow) > PROGRAM_BUDGET
+        added = _mirror(narrow, keyed, withheld, cell_of) if mirror else np.zeros_like(withheld)
+        rest = narrow if not mirror else np.setdiff1d(
+            narrow, _atom_mates(keyed, narrow, ~(withheld | added))["cell"].to_numpy())
+        newly_proven = np.zeros_like(withheld)
         if len(rest):
-            added |= _merge_atoms(rest, keyed, withheld | added, atoms, cell_of)
-        # Aggregates (a region with one department) are often covered once their areas are: the groups'
-        # rule, which withholds more, only when the atoms' rules found nothing to do this round.
-        if len(rest) and not added.any():
-            membership = groups_of(cells, sources, parents) if membership is None else membership
-            added |= _round(rest, membership, cell_of, counts, withheld | added, threshold)
-        if not added.any():
+            flows = flow_context(model, sources, cells, counts, atoms.of_area) if flows is None else flows
+            outcome = flow_rule(flows, rest, withheld | added, center, threshold)
+            added |= outcome.added
+            newly_proven = outcome.proven & ~proven
+            low[newly_proven], high[newly_proven] = outcome.low[newly_proven], outcome.high[newly_proven]
+            proven |= newly_proven
+        if not added.any() and not newly_proven.any():
             raise ComplementaryError(f"{len(narrow)} withheld cell(s) stay recoverable and no cell is left to "
                                      f"withhold around them: {_names(cells, narrow)}")
         before = withheld

@@ -33,10 +33,15 @@ class Cube:
     # never summed, and anything built from it (T, pooled windows, parents) is not computable either.
     defective: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
+    # bool (A, P, 3): the group holds a figure the publisher masked (CNAM's "<10"), counted as 0 in ``data``
+    # but unknown: anything built from it (T, pooled windows, parents) is masked too, never a number.
+    masked: np.ndarray | None = None
 
     def __post_init__(self):
         if self.defective is None:
             self.defective = np.zeros(self.present.shape, dtype=bool)
+        if self.masked is None:
+            self.masked = np.zeros(self.present.shape, dtype=bool)
 
     def band_totals(self) -> np.ndarray:
         return self.data.sum(axis=3)
@@ -74,12 +79,17 @@ def build_cube(obs: pd.DataFrame, flt: DataFilter, *, need_bands: bool, name: st
     b_idx, B = plan.row_band, len(plan.bands)
     keep = b_idx >= 0
     values = obs["value"].to_numpy(dtype=np.float64)
+    source_masked = (obs["masked"].to_numpy(dtype=bool) if "masked" in obs else np.isnan(values))
     kept_cells = cell[keep]
-    data = np.bincount(kept_cells * B + b_idx[keep], weights=values[keep], minlength=A * P * 3 * B)
+    # A masked figure adds nothing to the sums; its group is flagged masked instead (never a number).
+    weights = np.where(source_masked, 0.0, values)[keep]
+    data = np.bincount(kept_cells * B + b_idx[keep], weights=weights, minlength=A * P * 3 * B)
     present = np.bincount(kept_cells, minlength=A * P * 3) > 0
+    masked = np.bincount(kept_cells, weights=source_masked[keep].astype(np.float64), minlength=A * P * 3) > 0
     defective = plan.defective
     cube = Cube(area_ids, [str(y) for y in years], plan.bands, data.reshape(A, P, 3, B),
-                (present | defective).reshape(A, P, 3), defective.reshape(A, P, 3), plan.notes)
+                (present | defective).reshape(A, P, 3), defective.reshape(A, P, 3), plan.notes,
+                masked.reshape(A, P, 3))
     _complete_both_sexes(cube)
     return cube
 
@@ -110,6 +120,7 @@ def _complete_both_sexes(cube: Cube) -> None:
         cube.data[:, :, 2, :] = np.where(missing[:, :, None], total, cube.data[:, :, 2, :])
         cube.present[:, :, 2] |= missing
         cube.defective[:, :, 2] |= missing & (cube.defective[:, :, 0] | cube.defective[:, :, 1])
+        cube.masked[:, :, 2] |= missing & (cube.masked[:, :, 0] | cube.masked[:, :, 1])
 
 
 def pool(cube: Cube, years: int) -> Cube:
@@ -135,7 +146,11 @@ def pool(cube: Cube, years: int) -> Cube:
     bad[:, pos + 1] = cube.defective
     cbad = np.cumsum(bad, axis=1)
     defective = (cbad[:, ends] - cbad[:, ends - years]) > 0
-    return Cube(cube.area_ids, labels, cube.bands, pooled, present, defective, cube.notes)
+    hidden = np.zeros((A, len(full) + 1, S), dtype=np.int16)
+    hidden[:, pos + 1] = cube.masked
+    chidden = np.cumsum(hidden, axis=1)
+    masked = (chidden[:, ends] - chidden[:, ends - years]) > 0
+    return Cube(cube.area_ids, labels, cube.bands, pooled, present, defective, cube.notes, masked)
 
 
 def roll_up(cube: Cube, target_ids: np.ndarray, matrix) -> Cube:
@@ -145,9 +160,11 @@ def roll_up(cube: Cube, target_ids: np.ndarray, matrix) -> Cube:
     present = np.asarray(matrix @ cube.present.reshape(A, P * S).astype(np.float64)) > 0
     # A parent built from an unusable child is unusable too (its sum would miss that child).
     defective = np.asarray(matrix @ cube.defective.reshape(A, P * S).astype(np.float64)) > 0
+    # A parent whose sum includes a masked child is not known exactly: masked too (docs/methods/disclosure.md).
+    masked = np.asarray(matrix @ cube.masked.reshape(A, P * S).astype(np.float64)) > 0
     shape = (len(target_ids), P, S)
     return Cube(target_ids, cube.periods, cube.bands, data, present.reshape(shape), defective.reshape(shape),
-                cube.notes)
+                cube.notes, masked.reshape(shape))
 
 
 def on_areas(cube: Cube, area_ids: np.ndarray) -> Cube:
@@ -158,9 +175,11 @@ def on_areas(cube: Cube, area_ids: np.ndarray) -> Cube:
     where = np.searchsorted(cube.area_ids, area_ids).clip(max=len(cube.area_ids) - 1)
     found = cube.area_ids[where] == area_ids
     data, present, defective = np.zeros((A, P, S, B)), np.zeros((A, P, S), bool), np.zeros((A, P, S), bool)
+    masked = np.zeros((A, P, S), bool)
     data[found], present[found], defective[found] = (cube.data[where[found]], cube.present[where[found]],
                                                      cube.defective[where[found]])
-    return Cube(np.asarray(area_ids), cube.periods, cube.bands, data, present, defective, cube.notes)
+    masked[found] = cube.masked[where[found]]
+    return Cube(np.asarray(area_ids), cube.periods, cube.bands, data, present, defective, cube.notes, masked)
 
 
 def without_unmatched(num: Cube, usable: np.ndarray) -> tuple[Cube, np.ndarray]:
@@ -170,6 +189,7 @@ def without_unmatched(num: Cube, usable: np.ndarray) -> tuple[Cube, np.ndarray]:
     num.data *= usable[..., None]
     num.present &= usable
     num.defective &= usable
+    num.masked &= usable
     return num, dropped
 
 
@@ -178,14 +198,15 @@ def subset(cube: Cube, keep: np.ndarray) -> Cube:
     if keep.all():
         return cube
     return Cube(cube.area_ids[keep], cube.periods, cube.bands, cube.data[keep], cube.present[keep],
-                cube.defective[keep], cube.notes)
+                cube.defective[keep], cube.notes, cube.masked[keep])
 
 
 def reband(cube: Cube, bands: list[str]) -> Cube:
     if cube.bands == bands:
         return cube
     matrix = reband_matrix(cube.bands, bands)
-    return Cube(cube.area_ids, cube.periods, bands, cube.data @ matrix.T, cube.present, cube.defective, cube.notes)
+    return Cube(cube.area_ids, cube.periods, bands, cube.data @ matrix.T, cube.present, cube.defective, cube.notes,
+                cube.masked)
 
 
 def align(num: Cube, den: Cube, *, need_bands: bool) -> tuple[Cube, Cube]:
@@ -198,7 +219,8 @@ def align(num: Cube, den: Cube, *, need_bands: bool) -> tuple[Cube, Cube]:
     def take(c: Cube) -> Cube:
         ai = np.searchsorted(c.area_ids, areas)
         pi = [c.periods.index(p) for p in periods]
-        return Cube(areas, periods, c.bands, c.data[ai][:, pi], c.present[ai][:, pi], c.defective[ai][:, pi], c.notes)
+        return Cube(areas, periods, c.bands, c.data[ai][:, pi], c.present[ai][:, pi], c.defective[ai][:, pi], c.notes,
+                    c.masked[ai][:, pi])
 
     num, den = take(num), take(den)
     if not need_bands and num.bands != den.bands:
@@ -220,7 +242,7 @@ def _total(cube: Cube) -> Cube:
     if len(cube.bands) == 1:
         return cube
     return Cube(cube.area_ids, cube.periods, [ALL_AGES], cube.band_totals()[..., None], cube.present,
-                cube.defective, cube.notes)
+                cube.defective, cube.notes, cube.masked)
 
 
 def band_labels(bands) -> list[str]:

@@ -15,6 +15,7 @@ from indicators.stats.dsr import DSR_MIN_COUNT, dsr
 from indicators.stats.life_expectancy import life_expectancy
 from indicators.stats.proportions import proportion
 from indicators.stats.rates import crude_rate
+from indicators.stats.ratios import ratio_to_reference
 from indicators.stats.rebanding import parse_band
 
 from .spec import CONFIDENCE, ComputeError
@@ -65,6 +66,25 @@ def ratio(method: str, x: np.ndarray, n: np.ndarray, multiplier: float) -> pd.Da
     else:
         raise ComputeError(f"unknown ratio method {method!r}")
     return _fill(out, valid, stats)
+
+
+def reference_ratio(x: np.ndarray, e: np.ndarray, multiplier: float) -> pd.DataFrame:
+    """Observed / reference count x multiplier, exact Poisson limits of the observed count over the reference."""
+    out = empty_result(x, e)
+    valid = np.isfinite(e) & (e > 0)
+    stats = ratio_to_reference(x[valid], e[valid], multiplier=multiplier, confidence=CONFIDENCE)
+    return _fill(out, valid, stats)
+
+
+def published(x: np.ndarray) -> pd.DataFrame:
+    """A figure published by its producer (CNAM's standardised rates): shown as is, no limits, no count.
+
+    The numerator stays empty: the figure is a rate, not a count, so the count threshold does not apply to it.
+    """
+    out = empty_result(np.full(len(x), np.nan), None)
+    out["value"] = x
+    out["not_computable"] = ~np.isfinite(x)
+    return out
 
 
 def density(population: np.ndarray, area_km2: np.ndarray) -> pd.DataFrame:

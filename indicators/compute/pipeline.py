@@ -10,7 +10,7 @@ import pandas as pd
 
 from indicators.stats.rebanding import reband_array
 
-from . import compare, disclosure, methods
+from . import compare, disclosure, methods, periods
 from .cube import Cube, align, build_cube, describer, on_areas, pool, roll_up, subset, without_unmatched
 from .geography import rollup
 from .spec import SEXES, ComputeError, Geography, IndicatorSpec
@@ -18,7 +18,7 @@ from .spec import SEXES, ComputeError, Geography, IndicatorSpec
 BANDED_METHODS = {"dsr", "isr", "smr", "life_expectancy"}
 # How far up the observation levels sit: a coarser level's areas are sums of a finer level's.
 LEVEL_RANK = {"commune": 0, "epci": 1, "territory": 1, "department": 2, "region": 3, "country": 4}
-NO_DENOMINATOR = {"count", "density"}
+NO_DENOMINATOR = {"count", "density", "published"}
 VALUE_COLUMNS = [
     "area_id", "period", "sex", "value", *methods.CI_COLUMNS, "numerator", "denominator", "suppressed",
     "suppression", "unreliable", "not_computable", "cmp_parent", "cmp_france", "quantile", "map_class",
@@ -31,12 +31,14 @@ class ComputeResult:
     breaks: dict  # "level|period|sex" -> {scheme: [upper bounds]}
     timings: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # data quirks handled (e.g. groups left not computable)
+    disclosure: dict = field(default_factory=dict)  # cells withheld by each rule (disclosure.apply)
 
 
 def _cubed(obs: pd.DataFrame, flt, spec: IndicatorSpec, geo: Geography, name: str) -> Cube:
     """Observed areas only (filtered, pooled), not rolled up yet."""
     if spec.method == "life_expectancy":
         flt = replace(flt, age_min=None, age_max=None)  # the life table needs every band; age_min picks e at age
+    obs = periods.select_periods(obs, flt)
     cube = build_cube(obs, flt, need_bands=spec.method in BANDED_METHODS, name=name, area_labels=geo.area_labels())
     return pool(cube, spec.pooling)
 
@@ -53,7 +55,14 @@ def _at_level(cube: Cube, level: str, geo: Geography, target_level: str) -> Cube
     return subset(cube, levels == target_level)
 
 
-def _paired(spec: IndicatorSpec, geo: Geography, num: Cube, den: Cube) -> tuple[Cube, Cube]:
+def _sources(geo: Geography, level: str, ids: np.ndarray) -> pd.DataFrame:
+    """(target, source): the observed areas each published area sums, for the disclosure audit."""
+    targets, matrix = rollup(geo, level, ids)
+    rows, cols = matrix.nonzero()
+    return pd.DataFrame({"target": targets[rows], "source": np.asarray(ids, dtype=np.int64)[cols]})
+
+
+def _paired(spec: IndicatorSpec, geo: Geography, num: Cube, den: Cube) -> tuple[Cube, Cube, str, np.ndarray]:
     """Numerator and denominator rolled up over the same children (docs/adr/0013-parents-sum-same-children.md).
 
     A child counts in its parents' sums for a (period, sex) only where it has a denominator: a numerator
@@ -66,7 +75,8 @@ def _paired(spec: IndicatorSpec, geo: Geography, num: Cube, den: Cube) -> tuple[
     if level != den_level:
         rank, den_rank = LEVEL_RANK.get(level), LEVEL_RANK.get(den_level)
         if rank is None or den_rank is None or rank == den_rank:  # EPCI vs territory: neither holds the other
-            return align(_rolled(num, level, geo), _rolled(den, den_level, geo), need_bands=need_bands)
+            ids = num.area_ids
+            return (*align(_rolled(num, level, geo), _rolled(den, den_level, geo), need_bands=need_bands), level, ids)
         if rank < den_rank:
             num, level = _at_level(num, level, geo, den_level), den_level
         else:
@@ -82,7 +92,8 @@ def _paired(spec: IndicatorSpec, geo: Geography, num: Cube, den: Cube) -> tuple[
     reached = np.asarray(matrix @ np.isin(den.area_ids, observed).astype(np.float64)).ravel() > 0
     if not reached.any():
         raise ComputeError("numerator and denominator share no area or no period")
-    return subset(roll_up(num, targets, matrix), reached), subset(roll_up(den, targets, matrix), reached)
+    return (subset(roll_up(num, targets, matrix), reached), subset(roll_up(den, targets, matrix), reached),
+            level, den.area_ids)
 
 
 def _selection(spec: IndicatorSpec, num: Cube, den: Cube | None) -> np.ndarray:
@@ -104,6 +115,8 @@ def _statistic(spec: IndicatorSpec, geo: Geography, num: Cube, den: Cube | None,
     x = x_bands.sum(axis=1)
     if spec.method == "count":
         return methods.count(x)
+    if spec.method == "published":
+        return methods.published(x)
     if spec.method == "density":
         km2 = geo.areas.set_index("id")["area_km2"].reindex(num.area_ids).to_numpy(dtype=float)
         per_group = np.broadcast_to(km2[:, None, None], mask.shape)[mask]
@@ -111,6 +124,8 @@ def _statistic(spec: IndicatorSpec, geo: Geography, num: Cube, den: Cube | None,
     n_bands = den.data.reshape(-1, B)[mask.ravel()]
     if spec.method in ("crude_rate", "proportion", "mean"):
         return methods.ratio(spec.method, x, n_bands.sum(axis=1), spec.multiplier)
+    if spec.method == "ratio":
+        return methods.reference_ratio(x, n_bands.sum(axis=1), spec.multiplier)
     if spec.method == "dsr":
         if spec.standard_weights is None:
             raise ComputeError(f"{spec.code}: a DSR needs a standard population")
@@ -143,6 +158,14 @@ def _unusable(stats: pd.DataFrame, num: Cube, den: Cube | None, mask: np.ndarray
         stats.loc[bad, ["value", *methods.CI_COLUMNS, "numerator", "denominator"]] = np.nan
         stats.loc[bad, "not_computable"] = True
     return stats
+
+
+def _withhold_masked(frame: pd.DataFrame, masked: np.ndarray) -> pd.DataFrame:
+    """Groups built from a figure masked at source (a masked child makes its parents masked too): no number
+    at all, whatever the masked figure could have been (docs/methods/disclosure.md, "Masked at source")."""
+    if masked.any():
+        frame.loc[masked, ["value", *methods.CI_COLUMNS, "numerator", "denominator"]] = np.nan
+    return frame
 
 
 def _frame(num: Cube, mask: np.ndarray, stats: pd.DataFrame) -> pd.DataFrame:
@@ -181,7 +204,11 @@ def compute_indicator(spec: IndicatorSpec, geo: Geography, numerator: pd.DataFra
     num = _cubed(numerator, spec.numerator_filter, spec, geo, _input_name("numerator", spec.numerator_dataset))
     numerator = None  # noqa: F841 - frees millions of rows when the caller kept no reference
     den = None
-    if spec.method in NO_DENOMINATOR:
+    base_level = base_ids = None  # the roll-up the disclosure audit models (none for a producer's rates)
+    if spec.method == "published":
+        pass  # a producer's rate is not additive: only the areas it was published for
+    elif spec.method in NO_DENOMINATOR:
+        base_level, base_ids = spec.numerator_level, num.area_ids
         num = _rolled(num, spec.numerator_level, geo)
     else:
         if denominator is None or spec.denominator_level is None:
@@ -189,13 +216,20 @@ def compute_indicator(spec: IndicatorSpec, geo: Geography, numerator: pd.DataFra
         den = _cubed(denominator, spec.denominator_filter, spec, geo,
                      _input_name("denominator", spec.denominator_dataset))
         denominator = None  # noqa: F841
-        num, den = _paired(spec, geo, num, den)
+        den = periods.denominator_periods(den, num, spec.denominator_filter,
+                                          _input_name("denominator", spec.denominator_dataset))
+        num, den, base_level, base_ids = _paired(spec, geo, num, den)
     lap("aggregate")
     mask = _selection(spec, num, den)
     frame = _frame(num, mask, _unusable(_statistic(spec, geo, num, den, mask), num, den, mask))
     lap("statistic")
-    frame = disclosure.apply(frame, spec.method, spec.disclosure_threshold, spec.unreliable_below)
+    masked = num.masked[mask] if den is None else (num.masked | den.masked)[mask]
+    frame = _withhold_masked(frame, masked)
     parents = geo.areas.set_index("id")["parent_id"]
+    sources = None if base_level is None else _sources(geo, base_level, base_ids)
+    frame, withheld = disclosure.apply(frame, spec.method, spec.disclosure_threshold, spec.unreliable_below,
+                                       sources, parents, masked)
+    lap("disclosure")
     frame = compare.comparisons(frame, parents, geo.france_id(), spec.polarity)
     lap("compare")
     groups = _level_groups(geo, frame["area_id"].to_numpy())
@@ -204,7 +238,7 @@ def compute_indicator(spec: IndicatorSpec, geo: Geography, numerator: pd.DataFra
     frame["map_class"] = classes.to_numpy()
     lap("classify")
     notes = list(dict.fromkeys(num.notes + (den.notes if den is not None else [])))
-    return ComputeResult(frame[VALUE_COLUMNS], breaks, timings, notes)
+    return ComputeResult(frame[VALUE_COLUMNS], breaks, timings, notes, withheld)
 
 
 def _input_name(role: str, dataset: str) -> str:

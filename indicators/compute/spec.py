@@ -21,11 +21,22 @@ class DataFilter:
     age_min: int | None = None
     age_max: int | None = None
     category: str | None = None
+    # Years kept (None: every year). 2023 of SPF's files is a partial year, so rates stop at 2022.
+    periods: tuple[int, ...] | None = None
+    # Denominator only: the mean over these years stands for every numerator year (excess mortality:
+    # deaths of 2020 against the 2018-2019 average). docs/methods/ratio.md.
+    reference_periods: tuple[int, ...] | None = None
+    # Denominator only: a numerator year after the denominator's last one uses that last year (INSEE
+    # estimates stop at 2021; COVID admissions of 2022 are set against the 2021 population).
+    carry_forward: bool = False
 
     @classmethod
     def from_dict(cls, raw: dict | None) -> DataFilter:
         raw = raw or {}
-        return cls(raw.get("sex") or None, raw.get("age_min"), raw.get("age_max"), raw.get("category") or None)
+        periods, reference = raw.get("periods"), raw.get("reference_periods")
+        return cls(raw.get("sex") or None, raw.get("age_min"), raw.get("age_max"), raw.get("category") or None,
+                   tuple(int(p) for p in periods) if periods else None,
+                   tuple(int(p) for p in reference) if reference else None, bool(raw.get("carry_forward")))
 
     @property
     def has_age_range(self) -> bool:

@@ -229,7 +229,10 @@ class Validator:
                           "unknown age band (expected all, 0, 1-4, 85-89, 95+...)", "unknown age band")
         category = self._codes(frame["category"], lines, bad, self.categories, _category_name,
                                f"category longer than {CATEGORY_MAX_CHARS} characters")
-        value = self._values(frame["value"], lines, bad)
+        # A figure the publisher masked (CNAM's "<10") has no value to check: it is stored NULL, masked.
+        masked = (frame["masked"].fillna(False).to_numpy(dtype=bool) if "masked" in frame
+                  else np.zeros(len(frame), dtype=bool))
+        value = self._values(frame["value"], lines, bad, masked)
         good = ~bad
         clean = pd.DataFrame({
             "area_id": self.areas.ids[position[good]],
@@ -238,6 +241,7 @@ class Validator:
             "age_id": age[good].astype("int64"),
             "category_id": category[good].astype("int64"),
             "value": value[good],
+            "masked": masked[good],
         })
         self._remember_keys(position[good], clean, lines[good])
         self.periods.update(int(p) for p in np.unique(clean["period"].to_numpy()))
@@ -330,9 +334,14 @@ class Validator:
                    "period out of range")
         return period
 
-    def _values(self, raw: pd.Series, lines, bad) -> np.ndarray:
+    def _values(self, raw: pd.Series, lines, bad, masked: np.ndarray) -> np.ndarray:
+        """Parsed values; NaN for masked rows, whose cell must be empty (a masked figure is never a number)."""
         value = _plain_numbers(raw)
-        retry = np.isnan(value)
+        if masked.any():
+            given = raw.fillna("").astype(str).str.strip().ne("").to_numpy()
+            self._flag(masked & given, lines, "value", raw, "a masked figure must have an empty value", bad)
+            value[masked] = np.nan
+        retry = np.isnan(value) & ~masked
         if retry.any():
             subset = raw[retry].fillna("").astype(str)
             missing = np.zeros(len(raw), dtype=bool)
@@ -345,7 +354,7 @@ class Validator:
                        "ambiguous number (both '.' and ',' or several ','): write 1234.5 or 1234,5", bad,
                        "ambiguous number")
             value[retry] = parsed.to_numpy()
-            self._flag(np.isnan(value) & ~missing & ~amb, lines, "value", raw, "value is not a number", bad)
+            self._flag(np.isnan(value) & ~missing & ~amb & ~masked, lines, "value", raw, "value is not a number", bad)
         infinite = np.isinf(value)
         self._flag(infinite, lines, "value", raw, "value is not finite", bad)
         with np.errstate(invalid="ignore"):

@@ -56,7 +56,12 @@ class ObservationWriter:
                 )
                 self.deleted += cursor.rowcount
             self.replaced.update(new)
-        self._insert(clean)
+        masked = clean["masked"].to_numpy(dtype=bool) if "masked" in clean else None
+        if masked is not None and masked.any():
+            self._insert(clean[~masked])
+            self._insert_masked(clean[masked])
+        else:
+            self._insert(clean)
 
     def close(self, error: BaseException | None = None) -> None:
         """Finish the writes; with ``error``, abandon them (the caller rolls back)."""
@@ -64,16 +69,23 @@ class ObservationWriter:
     def _before_delete(self) -> None:
         pass
 
-    def _insert(self, clean: pd.DataFrame) -> None:
+    def _insert_masked(self, clean: pd.DataFrame) -> None:
+        """Figures masked at source: value NULL and masked true. Few rows (CNAM's <10 cells): plain INSERTs."""
+        self._insert(clean, masked=True)
+
+    def _insert(self, clean: pd.DataFrame, masked: bool = False) -> None:
+        if not len(clean):
+            return
         vocab = self.vocabulary()
-        columns = ["dataset_id", "upload_id", "area_id", "period", "sex", "age_band", "category", "value"]
+        columns = ["dataset_id", "upload_id", "area_id", "period", "sex", "age_band", "category", "value", "masked"]
         texts = {}
         for name, ids in _TEXT_COLUMNS.items():
             table = pd.Series(vocab[name])
             texts[name] = table.reindex(clean[ids].to_numpy()).to_numpy(dtype=object)
         frame = pd.DataFrame({
             "dataset_id": self.dataset_id, "upload_id": self.upload_id, "area_id": clean["area_id"].to_numpy(),
-            "period": clean["period"].to_numpy(), **texts, "value": clean["value"].to_numpy(),
+            "period": clean["period"].to_numpy(), **texts,
+            "value": None if masked else clean["value"].to_numpy(), "masked": masked,
         }, columns=columns).astype(object)
         sql = f"INSERT INTO {self.table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
         with connection.cursor() as cursor:
@@ -90,7 +102,13 @@ class CopyWriter(ObservationWriter):
         self.encoder = CopyEncoder(dataset_id, upload_id, vocabulary)
         self._context = self._copy = None
 
+    def _insert_masked(self, clean: pd.DataFrame) -> None:
+        self.close()  # the open COPY holds the connection: finish it, then INSERT (the next chunk reopens one)
+        ObservationWriter._insert(self, clean, masked=True)
+
     def _insert(self, clean: pd.DataFrame) -> None:
+        if not len(clean):
+            return
         if self._copy is None:
             cursor = connection.cursor().cursor  # the psycopg cursor under Django's wrapper
             sql = f"COPY {self.table} ({', '.join(COPY_COLUMNS)}) FROM STDIN WITH (FORMAT binary)"

@@ -4,6 +4,7 @@ from .catalog import Indicator, empty_filter
 from .choices import Comparison, Method, Polarity, Pooling, Sex
 from .datasets import Dataset, Observation, Upload
 from .runs import IndicatorPublication, Release, Run
+from .stamps import IndicatorStamp, SourceStamp
 from .values import Value
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "Dataset",
     "Indicator",
     "IndicatorPublication",
+    "IndicatorStamp",
     "Method",
     "Observation",
     "Polarity",
@@ -18,6 +20,7 @@ __all__ = [
     "Release",
     "Run",
     "Sex",
+    "SourceStamp",
     "Upload",
     "Value",
     "empty_filter",

@@ -34,6 +34,10 @@ class Indicator(models.Model):
     unreliable_below = models.PositiveIntegerField(default=20)
     source = models.TextField(blank=True)
     notes = models.TextField(blank=True)
+    # The metadata sheet (indicators/catalog/sheets.py): numerator, denominator, population used, levels,
+    # periods, limits, source {publisher, dataset, licence, vintage, url}, method and CI method, standard
+    # population. The date of last computation comes from the publication (selectors.indicator_sheet).
+    sheet = models.JSONField(default=dict, blank=True)
     is_active = models.BooleanField(default=True)
     catalog_file = models.CharField(max_length=500, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -45,3 +49,10 @@ class Indicator(models.Model):
 
     def __str__(self):
         return f"{self.label_fr} ({self.code})"
+
+    @property
+    def is_simulated(self) -> bool:
+        """Computed from simulated data (its numerator or denominator dataset is simulated): every output of
+        it must say so. Lists should use ``selectors.indicator_simulated_ids`` or select_related the datasets."""
+        return bool(self.numerator_dataset.simulated
+                    or (self.denominator_dataset_id and self.denominator_dataset.simulated))

@@ -35,6 +35,8 @@ class Method(models.TextChoices):
     SMR = "smr", _("Indice comparatif (SMR)")
     LIFE_EXPECTANCY = "life_expectancy", _("Espérance de vie")
     DENSITY = "density", _("Densité")
+    RATIO = "ratio", _("Rapport à une période de référence")
+    PUBLISHED = "published", _("Valeur publiée par le producteur")
 
 
 class Pooling(models.IntegerChoices):

@@ -21,6 +21,9 @@ class Dataset(models.Model):
     description = models.TextField(blank=True)
     # Simulated (drawn, not observed) data: every indicator computed from it is flagged simulated.
     simulated = models.BooleanField(default=False)
+    # sha256 of what the last successful import of a source file read (the file's bytes, the reader's
+    # version, the area selection): an import whose hash is unchanged is skipped (docs/adr/0017-demo-content-hashes.md).
+    source_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

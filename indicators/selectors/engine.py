@@ -8,20 +8,54 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from geo.models import Area, CommuneMembership
 from indicators.compute import Geography
 from indicators.models import Indicator, IndicatorPublication, Observation, Run, Value
 
 PG_CHUNKS = 64
-OBSERVATION_COLUMNS = ["area_id", "period", "sex", "age_band", "category", "value"]
+OBSERVATION_COLUMNS = ["area_id", "period", "sex", "age_band", "category", "value", "masked"]
 _OBS_DTYPES = {"area_id": np.int64, "period": np.int64, "sex": "category", "age_band": "category",
-               "category": "category", "value": np.float64}
+               "category": "category", "value": np.float64, "masked": bool}
+# SQL of each column in the CSV text: a masked figure's NULL value stays an empty field (concat_ws would
+# skip it and shift the columns), masked as 0/1.
+_OBS_SQL = {"value": "coalesce(value::text, '')", "masked": "masked::int"}
 
 
 def indicator_list() -> QuerySet[Indicator]:
     return Indicator.objects.filter(is_active=True).select_related("publication").order_by("theme", "code")
+
+
+_SIMULATED = Q(numerator_dataset__simulated=True) | Q(denominator_dataset__simulated=True)
+
+
+def indicator_simulated_ids() -> set[int]:
+    """Ids of the indicators computed from simulated data (numerator or denominator dataset simulated)."""
+    return set(Indicator.objects.filter(_SIMULATED).values_list("pk", flat=True))
+
+
+def indicator_is_simulated(indicator: Indicator) -> bool:
+    """Whether ``indicator``'s values come from simulated data (its sheet, API values and exports say so)."""
+    return Indicator.objects.filter(_SIMULATED, pk=indicator.pk).exists()
+
+
+def indicator_sheet(indicator: Indicator) -> dict:
+    """The indicator's complete metadata sheet, as a reader sees it (docs/catalog.md).
+
+    The YAML's sheet (numerator, denominator, population used, levels, periods, limits, source, method and
+    CI method, standard population) plus the definition, method, unit, and the date of the last computation:
+    when the indicator's published values were published (None while it has never been computed).
+    """
+    publication = IndicatorPublication.objects.filter(indicator=indicator).first()
+    simulated = indicator_is_simulated(indicator)
+    return {
+        "code": indicator.code, "label_fr": indicator.label_fr, "label_en": indicator.label_en,
+        "theme": indicator.theme, "definition": indicator.definition, "method": indicator.method,
+        "unit": indicator.unit, "multiplier": indicator.multiplier, **indicator.sheet,
+        "simulated": simulated,
+        "last_computed_at": publication.published_at if publication else None,
+    }
 
 
 def indicator_value_list(indicator: Indicator, *, level: str | None = None, period: str | None = None,
@@ -57,7 +91,9 @@ def run_detail(run_id: int) -> Run:
 
 
 def observation_frame(dataset_id: int, category: str | None = None) -> pd.DataFrame:
-    """Observations of a dataset as a DataFrame (area_id, period, sex, age_band, value[, category]).
+    """Observations of a dataset as a DataFrame (area_id, period, sex, age_band, value, masked[, category]).
+
+    ``value`` is NaN exactly where ``masked`` (a figure the publisher masked: never a number).
 
     PostgreSQL: the server renders CSV text in ``PG_CHUNKS`` large strings (string_agg), because a
     COPY TO delivers one message per row and iterating 14 M messages in Python costs ~25 s; pandas then
@@ -75,7 +111,8 @@ def observation_frame(dataset_id: int, category: str | None = None) -> pd.DataFr
         where, params = "dataset_id = %s", [dataset_id]
         if category is not None:
             where, params = where + " AND category = %s", params + [category]
-        sql = (f"SELECT string_agg(concat_ws(',', {', '.join(columns)}), E'\\n') FROM {table} "
+        fields = ", ".join(_OBS_SQL.get(c, c) for c in columns)
+        sql = (f"SELECT string_agg(concat_ws(',', {fields}), E'\\n') FROM {table} "
                f"WHERE {where} GROUP BY area_id %% {PG_CHUNKS}")
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -84,7 +121,9 @@ def observation_frame(dataset_id: int, category: str | None = None) -> pd.DataFr
         data = b"\n".join(chunks)
         del chunks
         if data:
-            frame = pd.read_csv(io.BytesIO(data), names=columns, dtype=dtypes, keep_default_na=False)
+            frame = pd.read_csv(io.BytesIO(data), names=columns, dtype={**dtypes, "masked": np.int8},
+                                keep_default_na=False, na_values={"value": [""]})
+            frame["masked"] = frame["masked"].astype(bool)
         else:
             frame = pd.DataFrame({c: pd.Series(dtype=dtypes[c]) for c in columns})
         del data

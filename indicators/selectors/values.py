@@ -60,6 +60,9 @@ class IndicatorInfo:
     label_en: str
     unit: str
     simulated: bool
+    theme: str = ""
+    method: str = ""
+    polarity: str = ""
 
     def label(self, language: str) -> str:
         return self.label_en if language == "en" and self.label_en else self.label_fr
@@ -85,8 +88,9 @@ def indicator_infos(codes: list[str] | None = None) -> dict[int, IndicatorInfo]:
     if codes:
         rows = rows.filter(code__in=codes)
     rows = rows.order_by("code").values_list("id", "code", "label_fr", "label_en", "unit",
-                                             "numerator_dataset__simulated", "denominator_dataset__simulated")
-    return {r[0]: IndicatorInfo(r[0], r[1], r[2], r[3], r[4], bool(r[5] or r[6])) for r in rows}
+                                             "numerator_dataset__simulated", "denominator_dataset__simulated",
+                                             "theme", "method", "polarity")
+    return {r[0]: IndicatorInfo(r[0], r[1], r[2], r[3], r[4], bool(r[5] or r[6]), r[7], r[8], r[9]) for r in rows}
 
 
 def published_release_ids() -> list[int]:
@@ -252,6 +256,9 @@ def public_row(row: tuple) -> list:
     if out[_SUPPRESSED] or reason in _REASONS:
         out[_SUPPRESSED] = True
         out[_SUPPRESSION] = reason or Suppression.PRIMARY.value
+        # "Unreliable" means fewer than unreliable_below events: on a complementary suppression (a count
+        # above the threshold) it would bound the withheld count.
+        out[_UNRELIABLE] = False
         for i in _WITHHELD_AT:
             out[i] = None
         for i in _CMP_AT:

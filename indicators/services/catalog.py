@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 
 from indicators.catalog.loader import read_catalog
+from indicators.catalog.sheets import complete_sheet
 from indicators.models import Dataset, Indicator
 from indicators.services.standard_populations import accepted_forms, standard_population_codes
 
@@ -18,7 +19,10 @@ class CatalogInvalid(Exception):
 
 def _filter(spec: dict | None) -> dict:
     spec = spec or {}
-    return {key: spec.get(key) for key in ("sex", "age_min", "age_max", "category")}
+    stored = {key: spec.get(key) for key in ("sex", "age_min", "age_max", "category")}
+    # Period keys only when given, so the filters of indicators without them stay as they were.
+    stored.update({key: spec[key] for key in ("periods", "reference_periods", "carry_forward") if key in spec})
+    return stored
 
 
 def _relative(path: str) -> str:
@@ -51,7 +55,7 @@ def catalog_load(path=None) -> list[Indicator]:
                 "pooling": entry.get("pooling", 1), "polarity": entry["polarity"], "unit": entry["unit"],
                 "disclosure_threshold": entry.get("disclosure_threshold", 10),
                 "unreliable_below": entry.get("unreliable_below", 20),
-                "source": entry["source"], "notes": entry.get("notes", ""),
+                "source": entry["source"], "notes": entry.get("notes", ""), "sheet": complete_sheet(entry),
                 "is_active": entry.get("is_active", True), "catalog_file": _relative(entry["catalog_file"]),
             }
             indicator, _ = Indicator.objects.update_or_create(code=entry["code"], defaults=defaults)

@@ -29,7 +29,8 @@ def run_log(run_id: int, line: str) -> None:
         run.save(update_fields=["log", "heartbeat_at"])
 
 
-def run_stage(run_id: int, indicator: Indicator, stage: str, seconds: float, *, detail=None, message=None) -> None:
+def run_stage(run_id: int, indicator: Indicator, stage: str, seconds: float, *, detail=None, message=None,
+              facts=None) -> None:
     """Record a finished stage: timings, progress (0..1 over all indicators) and a log line, atomically."""
     with transaction.atomic():
         run = Run.objects.select_for_update().get(pk=run_id)
@@ -38,6 +39,8 @@ def run_stage(run_id: int, indicator: Indicator, stage: str, seconds: float, *, 
         per[stage] = round(seconds, 3)
         if detail:
             per.update({f"compute.{k}": v for k, v in detail.items()})
+        if facts:  # counts, not seconds (e.g. the cells each disclosure rule withheld)
+            per.update(facts)
         per["done"] = STAGE_SHARE[stage]
         stages = timings.setdefault("stages", {})
         stages[stage] = round(stages.get(stage, 0.0) + seconds, 3)

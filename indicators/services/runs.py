@@ -233,8 +233,15 @@ def indicator_compute(run_id: int, indicator_id: int) -> int:
             result = compute_indicator(spec, geography, frames.pop(0), frames.pop() if frames else None)
         except ComputeError as exc:
             raise ComputeError(f"{indicator.code}: {exc}") from exc
+        notes = [f"{indicator.code}: note: {note}" for note in result.notes]
+        if result.disclosure:
+            d = result.disclosure
+            notes.append(f"{indicator.code}: disclosure control (threshold {d['threshold']}): {d['primary']} cells "
+                         f"withheld by the primary rule, {d['complementary']} by complementary suppression, "
+                         f"{d['masked_at_source']} masked at source, "
+                         f"{d['published']} published")
         run_stage(run_id, indicator, "compute", time.perf_counter() - started, detail=result.timings,
-               message="\n".join(f"{indicator.code}: note: {note}" for note in result.notes) or None)
+                  message="\n".join(notes) or None, facts={"disclosure": result.disclosure})
         started = time.perf_counter()
         count = release_values_replace(run.release_id, indicator_id, result.values)
         run_stage(run_id, indicator, "write", time.perf_counter() - started,

@@ -12,6 +12,7 @@ from .indirect import icm, isr, smr
 from .means import mean
 from .proportions import proportion
 from .rates import crude_rate
+from .ratios import ratio_to_reference
 # end stats1
 
 # stats2: life expectancy, quantiles, significance, trend, standard populations, re-banding

@@ -20,7 +20,7 @@ def build_handmade(areas, population_dataset, *, simulated_dataset: Dataset | No
         Value(area=areas["29"], **FULL, cmp_parent="worse", cmp_france="similar", quantile=5, map_class=5),
         # The table holds numbers a buggy writer left: the API must still send none of them.
         Value(area=areas["56"], **FULL, suppressed=True, suppression="primary", cmp_parent="better",
-              cmp_france="better", quantile=1, map_class=1),
+              cmp_france="better", quantile=1, map_class=1, unreliable=True),
         Value(area=areas["53"], **FULL, suppression="masked_at_source", cmp_parent="similar", map_class=3),
         Value(area=areas["FR"], value=100.5, lower_95=99.0, upper_95=102.0, lower_99_8=98.0, upper_99_8=103.0,
               numerator=1000.0, denominator=995024.0, unreliable=True),

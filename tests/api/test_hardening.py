@@ -38,7 +38,7 @@ def test_a_nul_byte_in_the_path_or_query_is_a_400(published, api, url):
     ("level", "canton", "department"),
     ("sex", "X", "M, F, T"),
     ("period", "2019-20", "2015..2020"),
-    ("release", "999", "1"),
+    ("release", "999", "Valeurs acceptées :"),
     ("release", "-1", ""),
     ("parent_level", "planet", "region"),
     ("format", "xml", "csv"),
@@ -137,3 +137,14 @@ def test_anonymous_clients_are_throttled_at_the_configured_rate(published, api):
     finally:
         AnonRateThrottle.THROTTLE_RATES = original
     assert codes == [200, 200, 200, 429]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/", "/api/v1/levels/", "/api/v1/areas/", "/api/v1/areas/department/29/",
+                                 "/api/v1/geojson/department/", "/api/v1/themes/", "/api/v1/indicators/",
+                                 "/api/v1/indicators/mortalite-generale/", "/api/v1/profiles/department/29/",
+                                 "/api/v1/releases/", "/api/v1/runs/", "/api/v1/values/?format=csv"])
+def test_every_get_carries_etag_and_last_modified_and_answers_304(published, api, url):
+    response = api.get(url)
+    assert response.status_code == 200 and response["ETag"] and response["Last-Modified"], url
+    assert api.get(url, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+    assert api.get(url, HTTP_IF_MODIFIED_SINCE=response["Last-Modified"]).status_code == 304

@@ -27,13 +27,17 @@ def test_values_filter_by_indicator_level_period_and_sex(published, api):
                                                "period": "2019", "sex": "F"}))
     by_code = {r["area_code"]: r for r in rows}
     assert list(by_code) == ["29", "56"]
-    finistere = by_code["29"]
-    assert finistere["numerator"] == 165 and finistere["denominator"] == 105000
-    assert finistere["lower_ci_95"] < finistere["value"] < finistere["upper_ci_95"]
-    assert finistere["lower_ci_99_8"] < finistere["lower_ci_95"]
-    assert finistere["parent_code"] == "53" and finistere["compared_to_parent"] in {"better", "similar", "worse"}
-    assert finistere["flags"] == {"suppressed": False, "suppression": None, "masked_at_source": False,
-                                  "unreliable": False, "not_computable": False, "simulated": False}
+    # Morbihan's women are under 10 and Bretagne has two departments: Finistère's go too (complementary).
+    assert [by_code[c]["flags"]["suppression"] for c in ("29", "56")] == ["complementary", "primary"]
+    assert all(by_code[c][k] is None for c in ("29", "56") for k in ("value", "numerator", "denominator"))
+    quimper = results(api.get("/api/v1/values/", {"indicator": published.indicator.code, "area": "29232",
+                                                  "level": "commune", "period": "2019", "sex": "F"}))[0]
+    assert quimper["numerator"] == 55 and quimper["denominator"] > 0
+    assert quimper["lower_ci_95"] < quimper["value"] < quimper["upper_ci_95"]
+    assert quimper["lower_ci_99_8"] < quimper["lower_ci_95"]
+    assert quimper["parent_code"] == "29" and quimper["compared_to_parent"] in {"", None}  # its parent is withheld
+    assert quimper["flags"] == {"suppressed": False, "suppression": None, "masked_at_source": False,
+                                "unreliable": False, "not_computable": False, "simulated": False}
 
 
 def test_parent_with_level_selects_descendants_at_any_depth_and_without_level_the_children(published, api):
@@ -107,6 +111,7 @@ def test_withheld_values_carry_no_number_class_or_comparison_in_json(handmade, a
         assert all(rows[code][name] is None for name in WITHHELD), rows[code]
         assert rows[code]["flags"]["suppressed"] and rows[code]["flags"]["suppression"] == reason
     assert rows["53"]["flags"]["masked_at_source"]
+    assert not rows["56"]["flags"]["unreliable"]  # it would bound the withheld count
     assert rows["29"]["value"] == 168.25 and rows["29"]["map_class"] == 5
 
 
@@ -200,7 +205,8 @@ def test_geojson_joins_one_period_to_the_geometries(published, api):
     finistere = next(f for f in body["features"] if f["id"] == "29")
     assert finistere["geometry"]["type"] == "Polygon"
     assert finistere["properties"]["period"] == "2019" and finistere["properties"]["sex"] == "T"
-    assert finistere["properties"]["numerator"] == 345
+    # Withheld by complementary suppression (Morbihan's small counts): the shape stays, no number.
+    assert finistere["properties"]["numerator"] is None and finistere["properties"]["value"] is None
 
 
 def test_geojson_needs_one_indicator_and_one_level(published, api):

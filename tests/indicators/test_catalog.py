@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from geo.models import Level
 from indicators.catalog.loader import DEFINITIONS_DIR
 from indicators.models import Dataset, Indicator
+from indicators.services.reference_datasets import DATASETS
 from indicators.services.catalog import CatalogInvalid, catalog_load
 
 GOOD = """
@@ -25,13 +26,22 @@ indicators:
     polarity: high_is_good
     unit: pour 100 000
     source: DREES
+    sheet:
+      numerator: Médecins au 1er janvier
+      denominator: Population de 0 à 74 ans
+      population: Estimations Insee au 1er janvier
+      levels: [department, region, country]
+      periods: 2012-2020
+      limits: Département d'inscription.
+      source: {publisher: DREES, dataset: RPPS, licence: Licence Ouverte, vintage: "2020",
+               url: "https://drees.solidarites-sante.gouv.fr/"}
 """
 
 
 @pytest.fixture
 def reference_datasets(db):
-    for code in ("insee-population", "drees-medecins", "drees-infirmiers", "drees-dentistes"):
-        Dataset.objects.create(code=code, name=code, level=Level.DEPARTMENT)
+    for code, meta in DATASETS.items():
+        Dataset.objects.create(code=code, name=code, level=meta.get("level", Level.DEPARTMENT))
 
 
 def write(tmp_path, text, name="cat.yaml"):
@@ -111,7 +121,7 @@ def test_unreadable_yaml_is_reported(reference_datasets, tmp_path):
 
 def test_the_command_reports_success(reference_datasets, capsys):
     call_command("load_catalog", str(DEFINITIONS_DIR / "population.yaml"))
-    assert "4 indicator(s) loaded" in capsys.readouterr().out
+    assert "12 indicator(s) loaded" in capsys.readouterr().out
 
 
 DSR = GOOD.replace("method: crude_rate", "method: dsr")

@@ -1,5 +1,6 @@
 """manage.py demo_data end to end on the real files: Finistère 29, Guadeloupe 971 (whose 1990s INSEE estimates
-stop at a single 90+ band) and Mayotte 976; every shipped indicator computed and published, twice."""
+stop at a single 90+ band) and Mayotte 976; every shipped indicator computed and published, then a second run
+on unchanged files and definitions that writes nothing (content hashes)."""
 
 from io import StringIO
 from pathlib import Path
@@ -8,8 +9,13 @@ import pytest
 import yaml
 from django.core.management import call_command
 
-from geo.services import geography_import
-from indicators.models import Dataset, Indicator, IndicatorPublication, Observation, Release, Run, Upload, Value
+from django.db.models import Max
+
+from geo.models import Area
+from indicators.models import (
+    Dataset, Indicator, IndicatorPublication, IndicatorStamp, Observation, Release, Run, SourceStamp, Upload, Value,
+)
+from indicators.services.reference import SOURCES
 from indicators.selectors import indicator_value_list
 from tests.geo.test_import_geography import wipe_geography
 
@@ -22,7 +28,8 @@ def _shipped_codes() -> set[str]:
 
 
 def _wipe_engine():
-    for model in (Value, IndicatorPublication, Run, Release, Observation, Upload, Indicator, Dataset):
+    for model in (Value, IndicatorPublication, IndicatorStamp, SourceStamp, Run, Release, Observation, Upload,
+                  Indicator, Dataset):
         model.objects.all().delete()
 
 
@@ -31,15 +38,20 @@ def demo(django_db_setup, django_db_blocker, data_dir):
     with django_db_blocker.unblock():
         _wipe_engine()
         wipe_geography()
-        geography_import(data_dir, DEPARTMENTS)
         outputs = []
-        for _ in range(2):  # the second run must succeed too (idempotent demo)
+        for _ in range(2):  # the second run must succeed too, and write nothing (idempotent demo)
             out, err = StringIO(), StringIO()
-            call_command("demo_data", stdout=out, stderr=err)
-            outputs.append((out.getvalue(), err.getvalue()))
+            call_command("demo_data", "--departments", ",".join(DEPARTMENTS), stdout=out, stderr=err)
+            outputs.append((out.getvalue(), err.getvalue(), _snapshot()))
         yield outputs
         _wipe_engine()
         wipe_geography()
+
+
+def _snapshot() -> dict:
+    """Row counts and highest ids: a run that writes nothing leaves both as they were."""
+    return {model.__name__: (model.objects.count(), model.objects.aggregate(Max("id"))["id__max"])
+            for model in (Area, Dataset, Observation, Indicator, Run, Release, Value, IndicatorStamp)}
 
 
 @pytest.fixture
@@ -52,39 +64,48 @@ def _published(code, level="department", period="2020", sex="T"):
     return {v.area.code: v for v in indicator_value_list(indicator, level=level, period=period, sex=sex)}
 
 
-def test_demo_data_publishes_every_shipped_indicator_twice(demo_db):
-    (first, _), (second, _) = demo_db
-    assert "succeeded" in first and "succeeded" in second
-    runs = list(Run.objects.order_by("pk"))
-    assert [r.status for r in runs] == ["succeeded", "succeeded"]
+def test_demo_data_publishes_every_shipped_indicator(demo_db):
+    (first, _, _), (second, _, _) = demo_db
+    assert "succeeded" in first and "nothing to compute" in second
+    run = Run.objects.get()
+    assert run.status == "succeeded"
     shipped = _shipped_codes()
-    assert len(shipped) == 7
-    assert set(runs[1].indicators.values_list("code", flat=True)) == shipped
+    assert len(shipped) >= 50
+    assert set(run.indicators.values_list("code", flat=True)) == shipped
     for code in shipped:
         publication = IndicatorPublication.objects.get(indicator__code=code)
-        assert publication.release_id == runs[1].release_id
+        assert publication.release_id == run.release_id
         assert Value.objects.filter(indicator__code=code, release_id=publication.release_id,
-                                    not_computable=False, value__isnull=False).exists(), code
+                                    not_computable=False).exists(), code
 
 
 def test_off_a_terminal_each_step_prints_one_line_when_done(demo_db):
-    for _, stderr in demo_db:
+    for _, stderr, _ in demo_db:
         lines = stderr.splitlines()
         steps = [line for line in lines if line.startswith("demo_data: ")]
         assert [s.split(" done in ")[0] for s in steps] == [
-            "demo_data: step 1/3 reference data", "demo_data: step 2/3 catalog", "demo_data: step 3/3 compute"]
+            "demo_data: step 1/4 geography", "demo_data: step 2/4 reference data", "demo_data: step 3/4 catalog",
+            "demo_data: step 4/4 compute"]
         files = [line.split(" done in ")[0] for line in lines if line.startswith("import_reference_data: ")]
-        assert files == [f"import_reference_data: step {i}/4 {name}" for i, name in enumerate(
-            ["insee-population", "drees-medecins", "drees-infirmiers", "drees-dentistes"], start=1)]
+        assert files == [f"import_reference_data: step {i}/{len(SOURCES)} {name}"
+                         for i, name in enumerate(SOURCES, start=1)]
         assert all(line.endswith(" s") for line in steps) and "\r" not in stderr
 
 
-def test_the_second_run_publishes_the_same_values_as_the_first(demo_db):
-    first, second = Run.objects.order_by("pk")
-    columns = ("indicator__code", "area__code", "period", "sex", "value", "lower_95", "upper_95")
-    old = sorted(Value.objects.filter(release_id=first.release_id).values_list(*columns))
-    new = sorted(Value.objects.filter(release_id=second.release_id).values_list(*columns))
-    assert old == new and len(new) > 1000
+def test_the_second_run_on_unchanged_files_writes_nothing(demo_db):
+    (_, _, after_first), (second, _, after_second) = demo_db
+    assert after_first == after_second
+    assert after_first["Observation"][0] > 10_000 and after_first["Value"][0] > 1000
+    assert "geography: unchanged" in second
+    assert second.count("unchanged since its last import (same sha256), skipped") == len(SOURCES) + 1  # + geography
+
+
+def test_the_simulated_indicator_reaches_communes_and_epcis_and_says_so(demo_db):
+    indicator = Indicator.objects.get(code="mortalite-simulee-communes")
+    assert indicator.is_simulated
+    levels = set(indicator_value_list(indicator, period="2019").values_list("area__level", flat=True))
+    assert {"commune", "epci", "department", "region", "country"} <= levels
+    assert not Indicator.objects.get(code="densite-medecins").is_simulated
 
 
 def test_finistere_doctor_density_in_2020_is_plausible_with_its_interval(demo_db):

@@ -5,6 +5,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from indicators.compute import pipeline
+from indicators.models import Value
 from indicators.services import runs
 from tests.indicators.compute_cast import build_engine_cast
 
@@ -18,9 +20,19 @@ def computed(**fields):
     return cast, run
 
 
-def test_it_names_the_suppressed_counts_that_subtraction_recovers():
-    # Vannes women (6) are withheld, and with them Morbihan's women (Vannes is Morbihan's only commune
-    # here): Bretagne - Finistère gives them back, which sex-only secondary suppression does not prevent.
+def test_a_computed_release_passes_the_audit():
+    _, run = computed()
+    out = StringIO()
+    call_command("disclosure_audit", "mortalite-generale", "--release", str(run.release_id), stdout=out)
+    assert "no suppressed count can be pinned down" in out.getvalue()
+    assert Value.objects.filter(release_id=run.release_id, suppression="complementary").exists()
+
+
+def test_it_names_the_suppressed_counts_that_subtraction_recovers(monkeypatch):
+    # A release computed with the primary and sex rules only (as before complementary suppression): Vannes
+    # women (6) are withheld, and with them Morbihan's women (Vannes is Morbihan's only commune here), but
+    # Bretagne - Finistère gives them back.
+    monkeypatch.setattr(pipeline, "_sources", lambda *args: None)
     computed()
     out, err = StringIO(), StringIO()
     with pytest.raises(CommandError, match="can be pinned down"):

@@ -28,11 +28,16 @@ def test_compute_sync_publishes_every_level_period_and_sex(engine, capsys):
     values = _published(engine.indicator)
     # 9 areas x 3 years x 3 sexes
     assert len(values) == 9 * 3 * 3
+    quimper = values[("29232", "2019", "T")]
+    assert quimper.numerator == 115 and quimper.suppression == ""
+    assert quimper.value == pytest.approx(115 / quimper.denominator * 100000)
+    vannes = values[("56260", "2019", "F")]
+    assert vannes.suppressed and vannes.numerator is None and vannes.suppression == "primary"
+    # Brest and Vannes are the only two communes of Bretagne outside Quimper: Brest's 230 would give
+    # Vannes back (Bretagne - Quimper - Brest), so Brest goes too, by complementary suppression.
     brest = values[("29019", "2019", "T")]
-    assert brest.numerator == 230 and brest.denominator == 142000
-    assert brest.value == pytest.approx(230 / 142000 * 100000)
-    assert values[("200000001", "2020", "M")].numerator == 100  # Quimper + Vannes across the border
-    assert values[("56260", "2019", "F")].suppressed and values[("56260", "2019", "F")].numerator is None
+    assert brest.suppressed and brest.numerator is None and brest.suppression == "complementary"
+    assert values[("53", "2019", "T")].numerator == 391 and not values[("53", "2019", "T")].suppressed
 
 
 def test_a_new_run_flips_the_publication_and_leaves_the_old_release_intact(engine):
@@ -130,8 +135,10 @@ def test_values_written_by_parallel_copies_are_all_published(transactional_db, m
     run = runs.run_execute(runs.run_create(codes=[engine.indicator.code]).pk)
     values = _published(engine.indicator)
     assert len(values) == 9 * 3 * 3 == Value.objects.filter(release_id=run.release_id).count()
-    assert values[("29019", "2019", "T")].numerator == 230
-    assert values[("56260", "2019", "F")].suppressed and values[("56260", "2019", "F")].value is None
+    assert values[("29232", "2019", "T")].numerator == 115 and values[("29232", "2019", "T")].suppression == ""
+    vannes, brest = values[("56260", "2019", "F")], values[("29019", "2019", "T")]
+    assert vannes.suppressed and vannes.value is None and vannes.suppression == "primary"
+    assert brest.suppressed and brest.numerator is None and brest.suppression == "complementary"
 
 
 def _make_dsr_without_bands(indicator):
