@@ -21,6 +21,7 @@ BENCHMARKS = [
     "benchmarks.geo_payloads",
     "benchmarks.engine_import",
     "benchmarks.engine_compute",
+    "benchmarks.map_load",
     "benchmarks.api_load",
 ]
 

@@ -197,3 +197,17 @@ def test_numbers_are_formatted_as_django_formats_them_in_each_language():
             for value in (1234567.25, -3.14159, 0.0, 999.95):
                 assert fmt(value, 2) == number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
     assert fmt(None) == "–"
+
+
+def test_the_language_links_lead_to_the_same_page_and_state_in_the_other_language(client, atlas):
+    html = client.get("/indicateurs/densite-medecins/", {"level": "region", "period": "2018"}).content.decode()
+    assert 'href="/en/indicateurs/densite-medecins/?level=region&amp;period=2018"' in html
+    english = client.get("/en/indicateurs/densite-medecins/", {"level": "region"}).content.decode()
+    assert 'href="/indicateurs/densite-medecins/?level=region"' in english
+
+
+def test_a_repeat_visit_revalidates_the_page_with_its_etag(client, atlas):
+    first = client.get("/indicateurs/densite-medecins/")
+    assert "csrfmiddlewaretoken" not in first.content.decode()
+    again = client.get("/indicateurs/densite-medecins/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304

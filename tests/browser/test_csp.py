@@ -41,15 +41,17 @@ def test_no_plotly_button_or_link_points_to_plotly_or_chart_studio(guarded, data
     assert_clean(guarded)
 
 
-def test_the_language_selector_switches_to_english_without_an_inline_handler(guarded, data_dir):
+def test_the_language_switch_goes_to_the_english_page_and_back(guarded, data_dir):
     build_national_map(data_dir)
     guarded.goto(guarded.base_url + "/densite/")
     guarded.wait_for_function(MAP_READY_FN)
-    assert guarded.locator("select[name=language]").get_attribute("onchange") is None
-    guarded.select_option("select[name=language]", "en")
+    guarded.get_by_role("link", name="English").click()
     guarded.wait_for_url("**/en/densite/")
     guarded.wait_for_function(MAP_READY_FN)
     assert guarded.locator("html").get_attribute("lang") == "en"
+    guarded.get_by_role("link", name="Français").click()
+    guarded.wait_for_url("**/densite/")
+    assert guarded.locator("html").get_attribute("lang") == "fr"
     assert_clean(guarded)
 
 

@@ -133,7 +133,9 @@
   });
 
   AtlasCharts.bindExports(document, "atlas-" + (data.level || "carte"));
-  drawRanking();
-  drawSeries();
-  drawMap();
+  // The map first (its GeoJSON request leaves at once); the charts once it is drawn.
+  drawMap().then(function () {
+    drawRanking();
+    drawSeries();
+  });
 })();
