@@ -82,3 +82,17 @@ def test_the_cache_answers_misses_quickly_when_redis_is_unreachable():
     assert cache.add("k", "v") is False
     assert cache.get_many(["k"]) == {}
     assert time.monotonic() - started < 5
+
+
+def test_after_one_timeout_a_hung_redis_is_skipped_without_waiting_on_every_call():
+    with socket.socket() as listener:  # accepts connections, never answers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        cache = TolerantRedisCache(f"redis://127.0.0.1:{listener.getsockname()[1]}/0",
+                                   {"OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}})
+        cache.get("first")  # pays the timeout (and redis-py's retries) once
+        started = time.monotonic()
+        for i in range(20):
+            assert cache.get(f"k{i}", "missing") == "missing"
+            cache.set(f"k{i}", "v")
+        assert time.monotonic() - started < 0.5  # 40 calls without a socket wait
