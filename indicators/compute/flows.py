@@ -27,7 +27,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import linprog
 
-from .audit import period_years
+from .audit import _expand, period_years
 
 # A container of at most this many observed areas bounds a neighbourhood: first the small ones (EPCI,
 # department, territory), then, when the move found there changes a large count, the larger ones (a region).
@@ -49,7 +49,6 @@ class FlowContext:
     csc: sparse.csc_matrix  # the same, by column
     base_source: np.ndarray
     base_year: np.ndarray
-    containers: pd.DataFrame  # target, source, size: containers (not the area itself) up to the larger limit
     spans: list[set]  # the years of each period label, to link pooled periods with their single years
     counts: np.ndarray
     weights: np.ndarray  # cost of withholding each cell
@@ -94,7 +93,7 @@ def flow_context(model, sources: pd.DataFrame, cells: pd.DataFrame, counts: np.n
     target, source = small["target"].to_numpy(), small["source"].to_numpy()
     sizes = small.groupby("target")["size"].first()
     return FlowContext(model.matrix, model.matrix.tocsc(), base_source, model.base["year"].to_numpy(np.int64),
-                       small, spans, counts, weights, atom_of, {k: v.to_numpy() for k, v in groups},
+                       spans, counts, weights, atom_of, {k: v.to_numpy() for k, v in groups},
                        np.searchsorted(base_source, areas, "left"), np.searchsorted(base_source, areas, "right"),
                        areas, _index(source, target), _index(target, source),
                        pd.Series(sizes.to_numpy(), index=sizes.index))
@@ -105,7 +104,7 @@ def _base_of(ctx: FlowContext, areas: np.ndarray, years: set) -> np.ndarray:
     at = np.searchsorted(ctx.areas, areas)
     at = at[(at < len(ctx.areas)) & (ctx.areas[np.minimum(at, len(ctx.areas) - 1)] == areas)]
     lengths = ctx.ends[at] - ctx.starts[at]
-    columns = np.repeat(ctx.starts[at] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    _, columns = _expand(lengths, ctx.starts[at])
     return columns[np.isin(ctx.base_year[columns], list(years))]
 
 
@@ -185,7 +184,7 @@ def _local_block(ctx: FlowContext, local: np.ndarray) -> tuple[sparse.csr_matrix
     the column slice to rows would cost a pass over every cell of the table."""
     starts, ends = ctx.csc.indptr[local], ctx.csc.indptr[local + 1]
     lengths = ends - starts
-    at = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    _, at = _expand(lengths, starts)
     rows, inverse = np.unique(ctx.csc.indices[at], return_inverse=True)
     columns = np.repeat(np.arange(len(local)), lengths)
     block = sparse.csr_matrix((ctx.csc.data[at], (inverse, columns)), shape=(len(rows), len(local)))
