@@ -14,10 +14,13 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.core.cache import cache
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.translation import get_language
+
+from config import api_files
+from config.api_fastcache import mark_cacheable
 
 CACHE_SECONDS = 600
 MAX_CACHED_BYTES = 8 << 20  # larger bodies are rebuilt each time rather than filling Redis
@@ -55,18 +58,25 @@ def cached_response(request, key: str, last_modified: datetime | None, build: Ca
     response = HttpResponse(content, content_type=content_type)
     for name, value in (headers or {}).items():
         response[name] = value
+    mark_cacheable(response)
     return _finish(response, etag, last_modified)
 
 
-def streamed_response(request, key: str, last_modified: datetime | None, chunks: Callable[[], Iterable[bytes]],
-                      content_type: str, *, headers: dict | None = None):
-    """The same validators for a body too large to hold: streamed, never cached."""
+def streamed_response(request, version: str, key: str, last_modified: datetime | None,
+                      chunks: Callable[[], Iterable[bytes]], content_type: str, *, headers: dict | None = None):
+    """The same validators for a body too large for the cache: streamed the first time and kept on disk,
+    then sent as a file (config/api_files.py)."""
     etag = f'"{key[-32:]}"'
     not_modified = get_conditional_response(
         request, etag=etag, last_modified=last_modified.timestamp() if last_modified else None)
     if not_modified is not None:
         return _finish(not_modified, etag, last_modified)
-    response = StreamingHttpResponse(chunks(), content_type=content_type)
+    path = api_files.cached_file(version, key)
+    if path is not None:
+        response = FileResponse(path.open("rb"), content_type=content_type)
+        mark_cacheable(response, file=path)
+    else:
+        response = StreamingHttpResponse(api_files.tee_to_file(version, key, chunks()), content_type=content_type)
     for name, value in (headers or {}).items():
         response[name] = value
     return _finish(response, etag, last_modified)

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a cached API GET is answered here, with the headers the whole stack gave it the first time.
+    "config.api_fastcache.ApiFastCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything that decodes the URL into the database: a NUL byte is a 400, not a 500.
     "config.api_middleware.RefuseNulBytesMiddleware",
@@ -224,6 +226,9 @@ if ATLAS_API_ANON_RATE and not re.fullmatch(r"[0-9]+/(s|sec|second|m|min|minute|
 # Links in API bodies (pagination, endpoint list) are relative unless this is set (https://atlas.example.fr):
 # never built from the request's Host, which a client controls and a cached body would serve to everyone.
 ATLAS_PUBLIC_BASE_URL = env_str("ATLAS_PUBLIC_BASE_URL", "")
+# Large API bodies (bulk CSV) are kept on disk once streamed, per data version, up to this many megabytes.
+ATLAS_EXPORT_CACHE_MB = env_int("ATLAS_EXPORT_CACHE_MB", 4096)
+ATLAS_EXPORT_CACHE_DIR = VAR_DIR / "cache" / "api"
 # Reads are open to any origin (public data); writes stay same-origin (session + CSRF, or a token).
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_ALL_ORIGINS = True

@@ -248,6 +248,9 @@ def geography_cache_invalidate() -> None:
         cache.incr(_VERSION_KEY)
     except ValueError:
         cache.set(_VERSION_KEY, 1, None)
+    from config.api_fastcache import api_version_forget
+
+    api_version_forget()
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _export_cache_dir(settings, tmp_path):
+    """Each test its own directory of large API bodies kept on disk (config/api_files.py)."""
+    settings.ATLAS_EXPORT_CACHE_DIR = tmp_path / "api-files"
+    from config.api_fastcache import local_entries
+
+    local_entries.clear()  # and the API responses this process kept (their cache.clear() is per test)
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     path = Path(settings.DATA_DIR)

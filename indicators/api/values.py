@@ -16,6 +16,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 
+from config import api_files
 from config.api_cache import cached_response, response_key, streamed_response
 from config.api_params import CappedPagination, LanguageFromRequestMixin, choice_param, int_param, list_param, param_error
 from config.api_renderers import CSVRenderer, GeoJSONRenderer
@@ -133,8 +134,10 @@ class ValueListView(LanguageFromRequestMixin, GenericAPIView):
             public = (value_selectors.public_row(r) for r in rows.iterator(chunk_size=formats.CSV_CHUNK_ROWS))
             return formats.value_csv_chunks(public, selection.indicators, language, dialect)
 
-        if rows.count() >= STREAM_FROM_ROWS:
-            return streamed_response(request, key, version.last_modified, chunks, content_type, headers=headers)
+        # A body already on disk needs no count (the count of a commune-level selection is a query of its own).
+        if api_files.cached_file(version.token, key) or rows.count() >= STREAM_FROM_ROWS:
+            return streamed_response(request, version.token, key, version.last_modified, chunks, content_type,
+                                     headers=headers)
         return cached_response(request, key, version.last_modified, lambda: b"".join(chunks()), content_type,
                                headers=headers)
 

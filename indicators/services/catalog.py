@@ -5,6 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from config.api_fastcache import api_version_forget
 from indicators.catalog.loader import read_catalog
 from indicators.catalog.sheets import complete_sheet, related_channels, with_related_limit
 from indicators.models import Dataset, Indicator
@@ -61,4 +62,6 @@ def catalog_load(path=None) -> list[Indicator]:
             }
             indicator, _ = Indicator.objects.update_or_create(code=entry["code"], defaults=defaults)
             indicators.append(indicator)
+        api_version_forget()  # and again once committed: a request in between re-read the old one
+        transaction.on_commit(api_version_forget)
     return indicators

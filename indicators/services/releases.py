@@ -14,6 +14,7 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
+from config.api_fastcache import api_version_forget
 from indicators.compute import VALUE_COLUMNS
 from indicators.compute.pgcopy import binary_copy_payload
 from indicators.models import IndicatorPublication, Release, Run, Value
@@ -104,6 +105,9 @@ def release_publish(run_id: int) -> Release:
         run.status, run.progress, run.finished_at = Run.Status.SUCCEEDED, 1.0, now
         run.log += f"{now:%H:%M:%S} published release {release.pk}\n"
         run.save(update_fields=["status", "progress", "finished_at", "log"])
+        # The API's response cache holds the data version for a second or two: published means visible now.
+        api_version_forget()  # and again once committed: a request in between re-read the old one
+        transaction.on_commit(api_version_forget)
     return release
 
 
