@@ -247,8 +247,10 @@ def _report(count, small, whole, results) -> None:
     print(f"## api_load: the public API under load (gunicorn 2 workers x 4 threads, PostgreSQL + Redis)\n")
     print(f"wrk, {CONNECTIONS} connections, {SECONDS} s per line, from a separate process on the same 2-core "
           f"machine; each scenario is followed by a static file of the same size served by the same gunicorn "
-          f"(WhiteNoise), the baseline. Cached responses (the first request of each warmed the cache). Synthetic "
-          f"indicator on the real geography: {count:,} values.\n")
+          f"(WhiteNoise), the baseline. Cached responses: the first request of each warmed the cache (Redis, "
+          f"each process's own entries, the disk copy of the bulk CSV), then {WARM_UP_SECONDS} s of the same load "
+          f"before each measured line, API and static alike. Synthetic indicator on the real geography: "
+          f"{count:,} values.\n")
     print("| scenario | body | req/s | p50 ms | p99 ms | errors | static req/s | static p50 / p99 ms | ratio to static |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, size, api, static in results:
@@ -261,7 +263,7 @@ def _report(count, small, whole, results) -> None:
            and all(api["errors"] == 0 for _n, _s, api, _st in results))
     print("\nTargets: p99 < 100 ms for the first three; cached responses >= 0.5 of the static throughput; 0 errors: "
           f"{'met' if met else 'NOT met'}. Load average when the run ended: {os.getloadavg()[0]:.1f} on "
-          f"{os.cpu_count()} cores (the machine is shared).\n")
+          f"{os.cpu_count()} cores (wrk and gunicorn themselves load both cores).\n")
     print("Streaming a values CSV through the view, each in a fresh process (peak RSS before the request and "
           "after the whole body went through):\n")
     print("| CSV | rows | size | seconds | peak RSS before | peak RSS after | growth |")
