@@ -15,6 +15,7 @@ from atlas.state import PageState, page_state
 from geo import selectors as geo_selectors
 from geo.models import Level
 from indicators.selectors import pages as selectors
+from indicators.selectors import profiles
 from indicators.models import Comparison, Sex
 
 FLAG_LABELS = {
@@ -236,78 +237,64 @@ def _chart_strings() -> dict:
 
 # --- territory profile and comparison --------------------------------------------------------------------
 
-def area_references(detail) -> list:
-    """The region (when the area lies in one) and France, the profile's yardsticks."""
-    refs = []
-    region = next((p for p in detail.parents if p["level"] == Level.REGION), None)
-    if region and detail.area.level != Level.REGION:
-        refs.append(geo_selectors.area_get(Level.REGION, region["code"]))
-    france = france_area()
-    if france is not None and detail.area.level != Level.COUNTRY:
-        refs.append(france)
-    return refs
+# The significance test's verdicts (indicators.stats.trend) in the page's language; "cannot be calculated"
+# shows nothing.
+TREND_LABELS = {
+    "decreasing": gettext_lazy("En baisse"), "increasing": gettext_lazy("En hausse"),
+    "no significant change": gettext_lazy("Pas d'évolution significative"),
+    "decreasing and getting worse": gettext_lazy("En baisse, en dégradation"),
+    "decreasing and getting better": gettext_lazy("En baisse, en amélioration"),
+    "increasing and getting better": gettext_lazy("En hausse, en amélioration"),
+    "increasing and getting worse": gettext_lazy("En hausse, en dégradation"),
+}
 
 
-def _trend(series: list[dict]) -> dict:
+def _trend(series: list[dict], verdict: str) -> dict:
     known = [r for r in series if r["value"] is not None]
+    test = str(TREND_LABELS[verdict]) if verdict in TREND_LABELS else ""
     if len(known) < 2:
-        return {"label": "", "symbol": ""}
+        return {"label": "", "symbol": "", "test": test}
     first, last = known[0], known[-1]
     change = (last["value"] - first["value"]) / abs(first["value"]) if first["value"] else 0.0
     symbol = "↗" if change > 0.02 else "↘" if change < -0.02 else "→"
-    return {"symbol": symbol, "label": f"{first['period']} : {fmt(first['value'])} → {last['period']} : "
-                                      f"{fmt(last['value'])}"}
+    return {"symbol": symbol, "test": test, "label": f"{first['period']} : {fmt(first['value'])} → "
+                                                     f"{last['period']} : {fmt(last['value'])}"}
 
 
-def profile_lines(area, references) -> list[dict]:
+def profile_lines(area, references: list) -> list[dict]:
+    """The profile's lines (indicators.selectors.profiles, as the API reads them) in the pages' row names."""
     lines = []
-    for row in selectors.area_profile_rows(area, references):
-        latest = row["latest"]
+    for line in profiles.profile_lines(area, references):
+        latest = selectors.page_row(line.latest)
         latest["flag"] = value_flag(latest)
+        series = [selectors.page_row(r) for r in line.series]
         lines.append({
-            "indicator": row["indicator"], "label": indicator_label(row["indicator"]), "sex": row["sex"],
-            "period": latest["period"], "latest": latest, "references": row["references"],
+            "indicator": line.info, "label": line.info.label(get_language()), "sex": line.sex,
+            "period": line.period, "latest": latest,
+            "references": [selectors.page_row(r) if r is not None else None for r in line.references],
             "cmp": latest["cmp_france"], "cmp_label": str(Comparison(latest["cmp_france"]).label)
             if latest["cmp_france"] else "", "cmp_color": classify.SIGNIFICANCE.get(latest["cmp_france"], ""),
             "flag_label": str(FLAG_LABELS[latest["flag"]]) if latest["flag"] else "",
-            "trend": _trend(row["series"]),
-            "series": {"x": [r["period"] for r in row["series"]], "y": [r["value"] for r in row["series"]]},
+            "trend": _trend(series, line.trend),
+            "series": {"x": [r["period"] for r in series], "y": [r["value"] for r in series]},
         })
     return lines
 
 
 def territory_context(level: str, code: str) -> dict:
     detail = geo_selectors.area_detail(level, code)
-    references = area_references(detail)
+    references = [a for _role, a in profiles.distinct_references(profiles.profile_references(detail.area))]
     lines = profile_lines(detail.area, references)
     pyramid = selectors.population_pyramid(detail.area)
+    csv_url = reverse("area-profile", args=[level, code]) + "?format=csv"
     return {"detail": detail, "area": detail.area, "code": code, "references": references, "lines": lines,
             "pyramid": pyramid, "fmt": fmt,
-            "pyramid_rows": list(zip(pyramid["bands"], pyramid["men"], pyramid["women"])) if pyramid else [], "level_label": Level(detail.area.level).label,
+            "pyramid_rows": list(zip(pyramid["bands"], pyramid["men"], pyramid["women"])) if pyramid else [],
+            "level_label": Level(detail.area.level).label,
             "chart_data": {"pyramid": pyramid, "strings": {"men": _("Hommes"), "women": _("Femmes"),
                                                            "title": _("Pyramide des âges")}},
-            "csv_url": reverse("atlas:territory-csv", args=[level, code]),
+            "csv_url": csv_url, "csv_fr_url": csv_url + "&dialect=excel-fr",
             "compare_url": reverse("atlas:compare") + f"?a={level}:{code}"}
-
-
-PROFILE_CSV_COLUMNS = ["indicator_code", "indicator", "period", "sex", "area_level", "area_code", "area_name",
-                       "value", "lower_ci_95", "upper_ci_95", "numerator", "denominator", "suppressed",
-                       "unreliable", "compared_to_france", "compared_to_parent"]
-
-
-def profile_csv_rows(level: str, code: str) -> list[list]:
-    """The profile as CSV rows: each indicator's latest value of the area, then of each reference area."""
-    detail = geo_selectors.area_detail(level, code)
-    references = area_references(detail)
-    out = [PROFILE_CSV_COLUMNS]
-    for row in selectors.area_profile_rows(detail.area, references):
-        indicator = row["indicator"]
-        for value in [row["latest"], *[r for r in row["references"] if r]]:
-            out.append([indicator.code, indicator.label_fr, value["period"], value["sex"], value["level"],
-                        value["code"], value["name"], value["value"], value["lower_95"], value["upper_95"],
-                        value["numerator"], value["denominator"], int(value["suppressed"]),
-                        int(value["unreliable"]), value["cmp_france"], value["cmp_parent"]])
-    return out
 
 
 def compare_context(keys: list[str]) -> dict:

@@ -1,10 +1,9 @@
 """The atlas pages: home, search, indicator, territory profile, comparison. Each view reads through
 atlas.pages (selectors and pure modules) and renders one template folder per page kind."""
 
-import csv
-
-from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from atlas import pages
 from config.csp import csp_override
@@ -13,8 +12,9 @@ from indicators.selectors import pages as selectors
 from indicators.models import Indicator
 
 # plotly.js sets style *attributes* from script (hover labels, legends, mode bar), which style-src 'self'
-# refuses; only attributes are relaxed, and only on the pages that draw plotly (ADR 0014).
-plotly_page = csp_override(style_src_attr="'unsafe-inline'")
+# refuses; only attributes are relaxed, and only on the pages that draw plotly (ADR 0014). Plotly.toImage
+# draws the chart's SVG from a blob: URL onto a canvas to make the PNG export: img-src allows blob: there.
+plotly_page = csp_override(style_src_attr="'unsafe-inline'", img_src="'self' data: blob:")
 
 
 def home(request):
@@ -44,14 +44,9 @@ def territory(request, level: str, code: str):
 
 
 def territory_csv(request, level: str, code: str):
-    try:
-        rows = pages.profile_csv_rows(level, code)
-    except AreaNotFound as exc:
-        raise Http404(str(exc))
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="profil-{level}-{code.replace(":", "-")}.csv"'
-    csv.writer(response, lineterminator="\n").writerows(rows)
-    return response
+    """The profile CSV moved to the API (one file for the page and for programs); old links still work."""
+    dialect = "&dialect=excel-fr" if request.GET.get("dialect") == "excel-fr" else ""
+    return redirect(reverse("area-profile", args=[level, code]) + "?format=csv" + dialect, permanent=True)
 
 
 def compare(request):

@@ -1,26 +1,23 @@
-"""Themes, indicators (list with filters, full metadata sheet) and area profiles over the API."""
+"""Themes and indicators (list with filters, full metadata sheet) over the API; area profiles are in profiles.py."""
 
 from __future__ import annotations
 
 from django.http import Http404
-from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from config.api_params import LanguageFromRequestMixin, choice_param, int_param
+from config.api_params import LanguageFromRequestMixin, choice_param
 from config.api_csv import table_csv
 from config.api_renderers import CSVRenderer
 from geo.models import Level
-from geo.selectors import AreaNotFound
 from indicators.api import formats
 from indicators.api.common import cached_csv, cached_json
 from indicators.api.schemas import ErrorResponse, _q
 from indicators.models import Indicator, Method, Polarity
-from indicators.selectors import catalog, profiles
-from indicators.selectors.values import ValueFilterError
+from indicators.selectors import catalog
 
 INDICATOR_FIELDS = {
     "code": serializers.CharField(help_text="Indicator code, as in /api/v1/values/?indicator={code}."),
@@ -116,70 +113,3 @@ class IndicatorDetailView(LanguageFromRequestMixin, APIView):
                 raise Http404(f"no active indicator {code!r}") from None
 
         return cached_json(request, {"code": code}, build)
-
-
-_BRIEF = inline_serializer("ProfileValue", {
-    "area_code": serializers.CharField(help_text="Area code."), "area_name": serializers.CharField(help_text="Name."),
-    "area_level": serializers.CharField(help_text="Level."),
-    "value": serializers.FloatField(allow_null=True, help_text="Value; null when withheld."),
-    "lower_ci_95": serializers.FloatField(allow_null=True, help_text="Lower 95% limit."),
-    "upper_ci_95": serializers.FloatField(allow_null=True, help_text="Upper 95% limit."),
-    "lower_ci_99_8": serializers.FloatField(allow_null=True, help_text="Lower 99.8% limit."),
-    "upper_ci_99_8": serializers.FloatField(allow_null=True, help_text="Upper 99.8% limit."),
-    "numerator": serializers.FloatField(allow_null=True, help_text="Events; null when withheld."),
-    "denominator": serializers.FloatField(allow_null=True, help_text="Population; null when withheld."),
-    "suppressed": serializers.BooleanField(help_text="Withheld."),
-    "unreliable": serializers.BooleanField(help_text="Too few events."),
-}, allow_null=True, help_text="A value (both sexes) of the period.")
-_AREA = inline_serializer("ProfileArea", {
-    "level": serializers.CharField(help_text="Level."), "code": serializers.CharField(help_text="Code."),
-    "name": serializers.CharField(help_text="Name."),
-}, allow_null=True, help_text="An area.")
-ProfileSerializer = inline_serializer("AreaProfile", {
-    "area": _AREA, "parent": _AREA,
-    "indicators": inline_serializer("ProfileIndicator", {
-        "indicator": serializers.CharField(help_text="Indicator code."),
-        "indicator_label": serializers.CharField(help_text="Name in the request's language."),
-        "theme": serializers.CharField(help_text="Theme."), "unit": serializers.CharField(help_text="Unit."),
-        "polarity": serializers.CharField(help_text="Whether high values are good."),
-        "period": serializers.CharField(help_text="The area's latest period with a value."),
-        "simulated": serializers.BooleanField(help_text="Computed from simulated data."),
-        "area": _BRIEF, "parent": _BRIEF, "france": _BRIEF,
-        "compared_to_parent": serializers.CharField(allow_null=True, help_text="Against the parent."),
-        "compared_to_france": serializers.CharField(allow_null=True, help_text="Against France."),
-        "trend": inline_serializer("ProfileTrend", {
-            "label": serializers.CharField(help_text="Recent trend over the last 5 periods (99.8%), judged by polarity."),
-            "points": inline_serializer("TrendPoint", {
-                "period": serializers.CharField(help_text="Period."),
-                "value": serializers.FloatField(allow_null=True, help_text="Value; null when withheld."),
-            }, many=True, help_text="The last values, oldest first."),
-        }, help_text="Recent trend."),
-        "release": serializers.IntegerField(help_text="Release of the values."),
-    }, many=True, help_text="Every indicator with a value for the area."),
-})
-
-
-class AreaProfileView(LanguageFromRequestMixin, APIView):
-    @extend_schema(
-        operation_id="profiles_retrieve", summary="Area profile: latest values beside the parent's and France's",
-        parameters=[OpenApiParameter("level", str, OpenApiParameter.PATH, enum=Level.values),
-                    OpenApiParameter("code", str, OpenApiParameter.PATH, description="Area code (territories: <set>:<code>)."),
-                    _q("release", "A published release instead of the current publications.", "3", type="integer",
-                       minimum=1, maximum=2**31 - 1)],
-        responses={200: ProfileSerializer, 400: ErrorResponse, 404: OpenApiResponse(description="Unknown area.")})
-    def get(self, request, level: str, code: str):
-        if level not in Level.values:
-            raise Http404(f"unknown level {level!r}")
-        release = int_param(request.query_params, "release", None, minimum=1, maximum=2**31 - 1)
-
-        def build():
-            try:
-                return profiles.area_profile(level, code, release=release, language=get_language())
-            except AreaNotFound as exc:
-                raise Http404(str(exc)) from None
-            except ValueFilterError as exc:
-                from config.api_params import param_error
-
-                raise param_error(exc.param, exc.value, exc.accepted) from None
-
-        return cached_json(request, {"level": level, "code": code, "release": release}, build)

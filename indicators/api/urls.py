@@ -1,6 +1,6 @@
 from django.urls import path
 
-from indicators.api import catalog, releases, values, views
+from indicators.api import catalog, profiles, releases, values, views
 
 urlpatterns: list = [
     path("runs/", views.RunListCreateView.as_view(), name="run-list"),
@@ -10,7 +10,7 @@ urlpatterns: list = [
     path("indicators/<slug:code>/", catalog.IndicatorDetailView.as_view(), name="indicator-detail"),
     path("indicators/<slug:code>/values/", views.IndicatorValuesView.as_view(), name="indicator-values"),
     path("values/", values.ValueListView.as_view(), name="value-list"),
-    path("profiles/<str:level>/<str:code>/", catalog.AreaProfileView.as_view(), name="area-profile"),
+    path("profiles/<str:level>/<str:code>/", profiles.AreaProfileView.as_view(), name="area-profile"),
     path("releases/", releases.ReleaseListView.as_view(), name="release-list"),
     path("releases/feed/", releases.ReleaseFeed(), name="release-feed"),
     path("releases/<int:pk>/", releases.ReleaseDetailView.as_view(), name="release-detail"),

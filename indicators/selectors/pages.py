@@ -1,5 +1,6 @@
 """Reads of the atlas pages (atlas/): published indicators by theme, what a release holds (choices), one
-level's values, a few areas' series, an area's profile rows and the INSEE population pyramid.
+level's values, a few areas' series and the INSEE population pyramid (an area's profile is
+indicators.selectors.profiles, shared with the API).
 
 Every value row goes through ``values.public_row``, the API's disclosure rule: a withheld value leaves
 with no number, class or comparison, whatever the table holds.
@@ -79,6 +80,11 @@ _PAGE_NAMES = {"area_level": "level", "area_code": "code", "area_name": "name", 
 _FIELDS = [_PAGE_NAMES.get(name, name) for name in NAMES] + ["area_id"]
 
 
+def page_row(row: list) -> dict:
+    """One public row (``values.public_row``) under the pages' names."""
+    return dict(zip(_FIELDS, row))
+
+
 def _page_rows(values) -> list[dict]:
     """Value rows as dicts, through the API's disclosure rule (``public_row`` keeps the trailing area id)."""
     return [dict(zip(_FIELDS, public_row(row))) for row in values.values_list(*ORM_FIELDS, "area_id")]
@@ -102,26 +108,6 @@ def indicator_area_values(indicator: Indicator, area_ids: list[int], *, sex: str
     values = indicator_value_list(indicator, sex=sex, period=period).filter(area_id__in=area_ids)
     rows = _page_rows(values)
     return sorted(rows, key=lambda r: _period_sort_key(r["period"]))
-
-
-def area_profile_rows(area: Area, references: list[Area]) -> list[dict]:
-    """For each published indicator: the area's value in its latest period (both sexes when published,
-    else the first sex), the same period's values of ``references`` (region, France) and the area's
-    earlier periods for the trend. Indicators without a value for the area are left out."""
-    rows = []
-    for indicator in indicator_published_list():
-        own = _page_rows(indicator_value_list(indicator).filter(area=area))
-        if not own:
-            continue
-        sexes = {r["sex"] for r in own}
-        sex = "T" if "T" in sexes else sorted(sexes)[0]
-        series = sorted((r for r in own if r["sex"] == sex), key=lambda r: _period_sort_key(r["period"]))
-        latest = series[-1]
-        refs = indicator_area_values(indicator, [a.pk for a in references], sex=sex, period=latest["period"])
-        by_area = {r["area_id"]: r for r in refs}
-        rows.append({"indicator": indicator, "sex": sex, "latest": latest, "series": series,
-                     "references": [by_area.get(a.pk) for a in references]})
-    return rows
 
 
 POPULATION_DATASET = "insee-population"

@@ -1,9 +1,14 @@
-"""An area's profile: every published indicator's latest value for the area (both sexes), beside its
-parent's and France's for the same period, with the comparisons and the recent trend (last 5 periods,
-indicators.stats.trend). Rows go through ``public_row``, so a withheld value is null here too and the trend
-of a series holding one cannot be calculated (it never uses a withheld count)."""
+"""An area's profile, read by the API (``/api/v1/profiles/``, JSON and CSV) and the territory and comparison
+pages alike: every published indicator's latest value for the area (both sexes where published, else the
+first sex), beside the same period's values of its parent, its region and France, with the comparisons and
+the recent trend (last 5 periods, indicators.stats.trend).
+
+Rows go through ``public_row``, so a withheld value is null here too and the trend of a series holding one
+cannot be calculated (it never uses a withheld count). One query reads every indicator's rows."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -22,7 +27,102 @@ TREND_POINTS = 5
 # Methods whose numerator and denominator the trend test applies to (others: "cannot be calculated").
 TREND_METHODS = {"crude_rate": "rate", "proportion": "proportion"}
 UNKNOWN_TREND = "cannot be calculated"
+ROLES = ("parent", "region", "france")
 _I = {name: i for i, name in enumerate(NAMES)}
+_AREA_ID, _PERIOD, _SEX = _I["area_id"], _I["period"], _I["sex"]
+
+
+@dataclass
+class ProfileLine:
+    """One indicator of a profile: ``latest`` and each of ``references`` are public rows (``NAMES``)."""
+
+    info: IndicatorInfo
+    sex: str
+    latest: list
+    references: list  # one public row or None per reference area, in the order given
+    series: list      # the area's rows of that sex, oldest period first
+    trend: str
+
+    @property
+    def period(self) -> str:
+        return self.latest[_PERIOD]
+
+
+def profile_references(area: Area) -> dict[str, Area | None]:
+    """The yardsticks of ``area``: its parent, its region and France (None where there is none or where it
+    is the area itself; a department's parent and region are the same area)."""
+    chain, node = [], area.parent
+    while node is not None and len(chain) < 6:
+        chain.append(node)
+        node = node.parent
+    france = next((a for a in chain if a.level == Level.COUNTRY), None)
+    if france is None and area.level != Level.COUNTRY:
+        france = Area.objects.filter(level=Level.COUNTRY).order_by("id").first()
+    parent = area.parent if area.parent is not None and area.parent.level != Level.COUNTRY else None
+    region = next((a for a in chain if a.level == Level.REGION), None)
+    return {"parent": parent, "region": region, "france": france}
+
+
+def distinct_references(references: dict[str, Area | None]) -> list[tuple[str, Area]]:
+    """(role, area) once per area, in ROLES order: a department's region appears once, as its parent."""
+    seen, out = set(), []
+    for role in ROLES:
+        area = references.get(role)
+        if area is not None and area.pk not in seen:
+            seen.add(area.pk)
+            out.append((role, area))
+    return out
+
+
+def _trend(info: IndicatorInfo, series: list[list]) -> str:
+    last = series[-TREND_POINTS:]
+    statistic = TREND_METHODS.get(info.method)
+    if not statistic or len(last) < TREND_POINTS:
+        return UNKNOWN_TREND
+    frame = pd.DataFrame({"t": np.arange(TREND_POINTS), "x": [r[_I["numerator"]] for r in last],
+                          "n": [r[_I["denominator"]] for r in last]}).astype(float)
+    polarity = info.polarity if info.polarity in ("high_is_good", "low_is_good") else None
+    try:
+        return str(recent_trend(frame, "t", "x", "n", statistic=statistic, polarity=polarity)["trend"].iloc[0])
+    except StatsInputError:
+        return UNKNOWN_TREND
+
+
+def profile_lines(area: Area, references: list[Area], *, release: int | None = None) -> list[ProfileLine]:
+    """Each indicator with a value for ``area``, theme then code (raises ValueFilterError on an unknown
+    release). Indicators without a value for the area are left out."""
+    infos = indicator_infos()
+    pairs = value_pairs(infos, release)
+    if not pairs:
+        return []
+    which = Q()
+    for indicator_id, release_id in pairs:
+        which |= Q(indicator_id=indicator_id, release_id=release_id)
+    ids = {area.pk, *(a.pk for a in references)}
+    table: dict[int, dict[tuple[int, str, str], list]] = {}
+    for row in Value.objects.filter(which, area_id__in=ids).order_by().values_list(*ORM_FIELDS):
+        table.setdefault(row[0], {})[(row[_AREA_ID], row[_SEX], row[_PERIOD])] = public_row(row)
+    lines = []
+    for indicator_id, _release in pairs:
+        cells = table.get(indicator_id, {})
+        own = [(sex, r) for (a, sex, _p), r in cells.items() if a == area.pk]
+        if not own:
+            continue
+        sexes = {sex for sex, _r in own}
+        sex = Sex.BOTH.value if Sex.BOTH.value in sexes else sorted(sexes)[0]
+        series = sorted((r for s, r in own if s == sex), key=lambda r: period_key(r[_PERIOD]))
+        info, latest = infos[indicator_id], series[-1]
+        refs = [cells.get((a.pk, sex, latest[_PERIOD])) for a in references]
+        lines.append(ProfileLine(info, sex, latest, refs, series, _trend(info, series)))
+    lines.sort(key=lambda line: (line.info.theme, line.info.code))
+    return lines
+
+
+def area_profile_lines(level: str, code: str, *, release: int | None = None):
+    """(area, [(role, reference area)], lines) of one area (raises geo.selectors.AreaNotFound)."""
+    area = area_get(level, code)
+    references = distinct_references(profile_references(area))
+    return area, references, profile_lines(area, [a for _role, a in references], release=release)
 
 
 def _brief(row: list | None) -> dict | None:
@@ -33,58 +133,33 @@ def _brief(row: list | None) -> dict | None:
                                               "denominator", "suppressed", "unreliable")}
 
 
-def _trend(info: IndicatorInfo, series: list[list]) -> dict:
-    last = series[-TREND_POINTS:]
-    points = [{"period": r[_I["period"]], "value": r[_I["value"]]} for r in last]
-    statistic = TREND_METHODS.get(info.method)
-    label = UNKNOWN_TREND
-    if statistic and len(last) == TREND_POINTS:
-        frame = pd.DataFrame({"t": np.arange(TREND_POINTS), "x": [r[_I["numerator"]] for r in last],
-                              "n": [r[_I["denominator"]] for r in last]}).astype(float)
-        polarity = info.polarity if info.polarity in ("high_is_good", "low_is_good") else None
-        try:
-            label = str(recent_trend(frame, "t", "x", "n", statistic=statistic, polarity=polarity)["trend"].iloc[0])
-        except StatsInputError:
-            label = UNKNOWN_TREND
-    return {"label": label, "points": points}
+def _area_ref(area: Area | None) -> dict | None:
+    return {"level": area.level, "code": area.code, "name": area.name} if area is not None else None
 
 
 def area_profile(level: str, code: str, *, release: int | None = None, language: str = "fr") -> dict:
-    """The profile of one area (raises geo.selectors.AreaNotFound)."""
+    """The profile of one area as the API's JSON (raises geo.selectors.AreaNotFound)."""
     area = area_get(level, code)
-    france = Area.objects.filter(level=Level.COUNTRY).order_by("id").first()
-    parent = area.parent
-    infos = indicator_infos()
-    pairs = value_pairs(infos, release)
-    ids = {a.id for a in (area, parent, france) if a is not None}
-    which = Q()
-    for indicator_id, release_id in pairs:
-        which |= Q(indicator_id=indicator_id, release_id=release_id)
-    rows = Value.objects.filter(which, area_id__in=ids, sex=Sex.BOTH).order_by().values_list(*ORM_FIELDS) \
-        if pairs else []
-    table: dict[int, dict[tuple[int, str], list]] = {}
-    for row in rows:
-        table.setdefault(row[0], {})[(row[-1], row[_I["period"]])] = public_row(row)
-    entries = []
-    for indicator_id, _release in pairs:
-        cells = table.get(indicator_id, {})
-        series = sorted((r for (a, _p), r in cells.items() if a == area.id), key=lambda r: period_key(r[_I["period"]]))
-        if not series:
-            continue
-        info, latest = infos[indicator_id], series[-1]
-        period = latest[_I["period"]]
-        entries.append({
-            "indicator": info.code, "indicator_label": info.label(language), "theme": info.theme,
-            "unit": info.unit, "polarity": info.polarity, "period": period, "simulated": info.simulated,
-            "area": _brief(latest),
-            "parent": _brief(cells.get((parent.id, period))) if parent else None,
-            "france": _brief(cells.get((france.id, period))) if france and france.id != area.id else None,
-            "compared_to_parent": latest[_I["compared_to_parent"]],
-            "compared_to_france": latest[_I["compared_to_france"]],
-            "trend": _trend(info, series),
-            "release": latest[_I["release"]],
-        })
-    entries.sort(key=lambda e: (e["theme"], e["indicator"]))
+    roles = profile_references(area)
+    references = distinct_references(roles)
+    lines = profile_lines(area, [a for _role, a in references], release=release)
+    by_pk = {a.pk: i for i, (_role, a) in enumerate(references)}
+
+    def brief(line: ProfileLine, role: str) -> dict | None:
+        ref = roles[role]
+        return _brief(line.references[by_pk[ref.pk]]) if ref is not None and ref.pk in by_pk else None
+
+    entries = [{
+        "indicator": line.info.code, "indicator_label": line.info.label(language), "theme": line.info.theme,
+        "unit": line.info.unit, "polarity": line.info.polarity, "period": line.period, "sex": line.sex,
+        "simulated": line.info.simulated, "area": _brief(line.latest), "parent": brief(line, "parent"),
+        "region": brief(line, "region"), "france": brief(line, "france"),
+        "compared_to_parent": line.latest[_I["compared_to_parent"]],
+        "compared_to_france": line.latest[_I["compared_to_france"]],
+        "trend": {"label": line.trend, "points": [{"period": r[_PERIOD], "value": r[_I["value"]]}
+                                                  for r in line.series[-TREND_POINTS:]]},
+        "release": line.latest[_I["release"]],
+    } for line in lines]
     return {"area": {"level": area.level, "code": code, "name": area.name},
-            "parent": {"level": parent.level, "code": parent.code, "name": parent.name} if parent else None,
+            "parent": _area_ref(roles["parent"]), "region": _area_ref(roles["region"]),
             "indicators": entries}

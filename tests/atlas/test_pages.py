@@ -132,13 +132,23 @@ def test_the_territory_profile_shows_each_indicator_against_region_and_france_wi
     assert client.get("/territoires/nowhere/29/").status_code == 404
 
 
-def test_the_profile_csv_holds_the_area_then_its_region_and_france_and_no_withheld_number(client, atlas):
-    response = client.get("/territoires/commune/29042/profil.csv")
+def test_the_profile_csv_is_the_apis_with_the_area_then_its_parent_region_and_france(client, atlas):
+    html = client.get("/territoires/commune/29042/").content.decode()
+    assert 'href="/api/v1/profiles/commune/29042/?format=csv"' in html
+    assert 'href="/api/v1/profiles/commune/29042/?format=csv&amp;dialect=excel-fr"' in html
+    response = client.get("/api/v1/profiles/commune/29042/?format=csv")
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert [r["area_code"] for r in rows] == ["29042", "53", "FR"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [(r["role"], r["area_code"]) for r in rows] == [("area", "29042"), ("parent", "29"), ("region", "53"),
+                                                           ("france", "FR")]
     assert rows[0]["value"] == rows[0]["numerator"] == rows[0]["lower_ci_95"] == ""
-    assert rows[0]["suppressed"] == "1"
+    assert "Secret statistique" in rows[0]["note"]
+
+
+def test_the_old_profile_csv_address_redirects_to_the_api(client, atlas):
+    response = client.get("/territoires/commune/29042/profil.csv?dialect=excel-fr")
+    assert response.status_code == 301
+    assert response["Location"] == "/api/v1/profiles/commune/29042/?format=csv&dialect=excel-fr"
 
 
 def test_the_compare_page_puts_areas_side_by_side_and_names_unknown_ones(client, atlas):
@@ -211,3 +221,30 @@ def test_a_repeat_visit_revalidates_the_page_with_its_etag(client, atlas):
     assert "csrfmiddlewaretoken" not in first.content.decode()
     again = client.get("/indicateurs/densite-medecins/", HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
+
+
+@pytest.mark.parametrize("path", ["/indicateurs/densite-medecins/", "/territoires/department/29/"])
+def test_the_charted_pages_relax_only_style_attributes_and_blob_images_for_the_png_export(client, atlas, path):
+    from config.csp import HEADER, policy_header
+
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response[HEADER] == policy_header(style_src_attr="'unsafe-inline'", img_src="'self' data: blob:")
+    assert "script-src 'self';" in response[HEADER]
+
+
+def test_the_territory_page_reads_every_indicator_of_its_profile_in_one_query(client, atlas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/territoires/commune/29019/").status_code == 200
+        return len(captured)
+
+    one = queries()
+    for n in range(3):
+        publish_indicator(code=f"autre-{n}", label=f"Autre indicateur {n}")
+    html = client.get("/territoires/commune/29019/").content.decode()
+    assert "Autre indicateur 2" in html
+    assert queries() == one

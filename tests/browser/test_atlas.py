@@ -68,10 +68,10 @@ def test_from_home_a_user_maps_departments_then_communes_opens_a_profile_and_dow
     assert "Brest" in guarded.locator("h1").inner_text()
     with guarded.expect_download() as download:
         guarded.locator("#profile-csv").click()
-    content = open(download.value.path(), encoding="utf-8").read()
-    assert content == guarded.request.get(guarded.base_url + "/territoires/commune/29019/profil.csv").text()
-    rows = list(csv.DictReader(io.StringIO(content)))
-    assert [r["area_code"] for r in rows] == ["29019", "53", "FR"]
+    content = open(download.value.path(), "rb").read()
+    assert content == guarded.request.get(guarded.base_url + "/api/v1/profiles/commune/29019/?format=csv").body()
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    assert [r["area_code"] for r in rows] == ["29019", "29", "53", "FR"]
     # The same numbers as the API's values for Brest.
     api = guarded.request.get(guarded.base_url + "/api/v1/indicators/densite-medecins/values/"
                               "?level=commune&period=2019&sex=T&limit=1000").json()
@@ -177,3 +177,43 @@ def test_the_map_data_never_carries_a_withheld_number(page, atlas):
     withheld = next(r for r in data["rows"] if r["code"] == "29042")
     assert withheld["value"] is None and withheld["lo"] is None and withheld["color"] is None
     assert "Secret statistique" in withheld["hover"]
+
+
+@pytest.mark.parametrize("path", ["?level=region&areas=53", "?level=commune&parent=department%3A29&areas=29019"])
+def test_each_chart_exports_png_and_svg_with_its_title_source_and_legend(guarded, atlas, path):
+    open_map(guarded, "/indicateurs/densite-medecins/" + path)
+    level = query(guarded)["level"]
+    guarded.wait_for_function("() => !!(document.getElementById('ranking').data"
+                              " && document.getElementById('series').data)")
+    legend = [text.strip() for text in guarded.locator("#map-legend li").all_text_contents()]
+    assert len(legend) >= 5
+    for chart in ("map", "ranking", "series"):
+        for fmt in ("png", "svg"):
+            with guarded.expect_download() as download:
+                guarded.locator(f'button[data-export="{chart}"][data-format="{fmt}"]').click()
+            assert download.value.suggested_filename == f"atlas-{level}-{chart}.{fmt}"
+            body = open(download.value.path(), "rb").read()
+            if fmt == "png":
+                assert body[:8] == b"\x89PNG\r\n\x1a\n" and len(body) > 10_000
+                continue
+            svg = body.decode("utf-8")
+            assert svg.startswith("<svg") and "Médecins généralistes" in svg
+            assert "Source : DREES, RPPS ; Insee" in svg
+            if chart != "series":  # the series has plotly's own legend (one entry per area)
+                assert all(f"</tspan> {item}<" in svg for item in legend)
+            else:
+                assert "France" in svg and ("Bretagne" in svg or "Brest" in svg)
+    assert_clean(guarded)
+
+
+def test_the_indicator_page_csv_and_geojson_exports_are_the_apis_files(guarded, atlas):
+    open_map(guarded, "/indicateurs/densite-medecins/?level=commune&parent=department%3A29")
+    links = guarded.locator("#exports a")
+    for index in range(links.count() - 1):  # the last link is the JSON of the API, opened, not downloaded
+        href = links.nth(index).get_attribute("href")
+        with guarded.expect_download() as download:
+            links.nth(index).click()
+        assert open(download.value.path(), "rb").read() == guarded.request.get(guarded.base_url + href).body()
+    french = guarded.request.get(guarded.base_url + links.nth(1).get_attribute("href")).text()
+    assert french.startswith("\ufeffindicator_code;indicator_label;area_code") and "29019;Brest" in french
+    assert_clean(guarded)

@@ -130,15 +130,65 @@ window.AtlasCharts = (function () {
     return layout;
   }
 
-  function downloadImage(el, format, filename) {
-    return Plotly.downloadImage(el, { format: format, filename: filename, width: 1000, height: 600 });
+  function escapeText(text) {
+    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   }
 
-  function bindExports(root, filename) {
+  // The page's HTML legend (a list of swatches) as annotations right of the plot, so the image carries it.
+  function legendAnnotations(list, heading) {
+    var items = Array.prototype.slice.call(list.querySelectorAll("li"));
+    var out = [{ text: "<b>" + escapeText(heading) + "</b>", xref: "paper", yref: "paper", x: 1.02, y: 1,
+                 xanchor: "left", yanchor: "top", showarrow: false, font: { size: 11 } }];
+    items.forEach(function (item, i) {
+      var swatch = item.querySelector(".swatch"), flag = null;
+      Object.keys(PATTERNS).forEach(function (key) { if (swatch && swatch.classList.contains("pattern-" + key)) { flag = key; } });
+      var color = (swatch && swatch.dataset.color) || (flag && PATTERNS[flag].fill) || "#bdbdbd";
+      out.push({ text: '<span style="color:' + color + '">\u2588\u2588</span> ' + escapeText(item.textContent.trim()),
+                 xref: "paper", yref: "paper", x: 1.02, y: 1 - (i + 1) * 0.055, xanchor: "left", yanchor: "top",
+                 showarrow: false, font: { size: 11 } });
+    });
+    return out;
+  }
+
+  function save(url, filename) {
+    var link = document.createElement("a");
+    link.href = url;
+    link.download = filename;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  }
+
+  /* Exports the chart ``el`` as PNG or SVG. ``extra.title``/``extra.source`` frame a chart drawn without
+   * them (the map); ``extra.legend`` (a list element) adds the page's legend beside the plot. */
+  function downloadImage(el, format, filename, extra) {
+    var layout = JSON.parse(JSON.stringify(el.layout));
+    if (extra.title && !layout.title) { frame(layout, extra.title, extra.source); }
+    if (extra.legend) {
+      layout.annotations = (layout.annotations || []).concat(legendAnnotations(extra.legend, extra.legendTitle || ""));
+      layout.margin = Object.assign({}, layout.margin, { r: 260, t: Math.max((layout.margin || {}).t || 0, 50), b: Math.max((layout.margin || {}).b || 0, 60) });
+    }
+    return Plotly.toImage({ data: el.data, layout: layout }, { format: format, width: 1200, height: 700 })
+      .then(function (url) { save(url, filename + "." + format); });
+  }
+
+  function textOf(id) {
+    var node = id && document.getElementById(id);
+    return node ? node.textContent.replace(/\s+/g, " ").trim() : "";
+  }
+
+  // Buttons: data-export (chart id), data-format (png|svg), optional data-title (id of the heading to use
+  // as title), data-legend (id of the legend list) and data-legend-title (id of its heading).
+  function bindExports(root, filename, source) {
     root.querySelectorAll("button[data-export]").forEach(function (button) {
       button.addEventListener("click", function () {
         var el = document.getElementById(button.dataset.export);
-        if (el && el.data) { downloadImage(el, button.dataset.format, filename + "-" + button.dataset.export); }
+        if (!el || !el.data) { return; }
+        downloadImage(el, button.dataset.format, filename + "-" + button.dataset.export, {
+          title: textOf(button.dataset.title), source: source || "",
+          legend: button.dataset.legend ? document.getElementById(button.dataset.legend) : null,
+          legendTitle: textOf(button.dataset.legendTitle),
+        });
       });
     });
   }

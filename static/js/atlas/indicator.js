@@ -132,7 +132,7 @@
     });
   });
 
-  AtlasCharts.bindExports(document, "atlas-" + (data.level || "carte"));
+  AtlasCharts.bindExports(document, "atlas-" + (data.level || "carte"), t.source + " : " + (data.source || ""));
   // The map first (its GeoJSON request leaves at once); the charts once it is drawn.
   drawMap().then(function () {
     drawRanking();
