@@ -65,3 +65,32 @@ def publish_population(departments=("29", "56", "2A")) -> None:
                 rows.append(Observation(dataset=dataset, area=area, period=2021, sex=sex, age_band=band,
                                         value=base + 10 * i))
     Observation.objects.bulk_create(rows)
+
+
+def publish_territory_set(indicator: Indicator, code: str = "ars-test") -> list[Area]:
+    """Two health territories of Finistère (a set as an ARS would load it, drawn as squares beside the
+    department) with values of ``indicator`` in its published release, both periods and sexes."""
+    from geo.models import TerritorySet
+    from tests.geo.geoweb_geography import area
+
+    territory_set = TerritorySet.objects.create(code=code, name="Territoires de santé (test)")
+    france = Area.objects.get(level=Level.COUNTRY)
+    communes = {a.code: a for a in Area.objects.filter(level=Level.COMMUNE)}
+    made = []
+    for i, (tcode, name, members) in enumerate([("brest", "Pays de Brest", ["29019", "29042"]),
+                                                 ("cornouaille", "Cornouaille", ["29026", "29232"])]):
+        territory = area(Level.TERRITORY, tcode, name, france, 100000 * (i + 1), 2000.0, at=(-7.0, 47.0 + i),
+                         territory_set=territory_set, size=0.8)
+        for commune in members:
+            member_only(communes[commune], territory)
+        made.append(territory)
+    release = indicator.publication.release
+    Value.objects.bulk_create([_value(release, indicator, t, 40 + i, period, sex)
+                               for i, t in enumerate(made) for period in PERIODS for sex in "TMF"])
+    return made
+
+
+def member_only(commune: Area, territory: Area) -> None:
+    from geo.models import CommuneMembership
+
+    CommuneMembership.objects.create(commune=commune, area=territory, level=Level.TERRITORY)

@@ -248,3 +248,17 @@ def test_the_territory_page_reads_every_indicator_of_its_profile_in_one_query(cl
     html = client.get("/territoires/commune/29019/").content.decode()
     assert "Autre indicateur 2" in html
     assert queries() == one
+
+
+def test_a_territory_set_is_a_map_level_with_its_own_shapes_and_profiles(client, atlas):
+    from tests.atlas.published import publish_territory_set
+
+    _areas, indicator = atlas
+    publish_territory_set(indicator)
+    data = indicator_data(client.get("/indicateurs/densite-medecins/", {"level": "territory"}))
+    assert data["level"] == "territory"
+    assert sorted(r["code"] for r in data["rows"]) == ["ars-test:brest", "ars-test:cornouaille"]
+    geojson = client.get(data["geojsonUrl"]).json()
+    assert sorted(f["properties"]["code"] for f in geojson["features"]) == ["ars-test:brest", "ars-test:cornouaille"]
+    html = client.get("/territoires/territory/ars-test:brest/").content.decode()
+    assert "Pays de Brest" in html and "Médecins généralistes" in html

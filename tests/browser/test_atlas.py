@@ -217,3 +217,21 @@ def test_the_indicator_page_csv_and_geojson_exports_are_the_apis_files(guarded, 
     french = guarded.request.get(guarded.base_url + links.nth(1).get_attribute("href")).text()
     assert french.startswith("\ufeffindicator_code;indicator_label;area_code") and "29019;Brest" in french
     assert_clean(guarded)
+
+
+def test_a_territory_set_maps_as_a_level_and_its_territories_open_their_profiles(guarded, atlas):
+    from tests.atlas.published import publish_territory_set
+
+    publish_territory_set(atlas)
+    open_map(guarded, "/indicateurs/densite-medecins/")
+    with guarded.expect_navigation():
+        guarded.select_option("#level", "territory")
+    guarded.wait_for_function(MAP_READY)
+    assert query(guarded)["level"] == "territory"
+    assert guarded.locator("#map").get_attribute("data-shapes") == "2" and guarded.locator(SHAPES).count() == 2
+    assert sorted(guarded.locator("#values-table tbody th a").all_inner_texts()) == ["Cornouaille", "Pays de Brest"]
+    guarded.locator("#values-table").get_by_role("link", name="Pays de Brest").click()
+    guarded.wait_for_url("**/territoires/territory/ars-test:brest/")
+    assert "Pays de Brest" in guarded.locator("h1").inner_text()
+    assert guarded.locator("#profile-table tbody tr").count() == 1
+    assert_clean(guarded)
