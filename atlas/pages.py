@@ -261,38 +261,62 @@ def _trend(series: list[dict], verdict: str) -> dict:
                                                      f"{last['period']} : {fmt(last['value'])}"}
 
 
+def _page_line(line) -> dict:
+    """One profile line (indicators.selectors.profiles, as the API reads it) in the pages' row names."""
+    latest = selectors.page_row(line.latest)
+    latest["flag"] = value_flag(latest)
+    series = [selectors.page_row(r) for r in line.series]
+    return {
+        "indicator": line.info, "label": line.info.label(get_language()), "sex": line.sex,
+        "period": line.period, "latest": latest,
+        "references": [selectors.page_row(r) if r is not None else None for r in line.references],
+        "cmp": latest["cmp_france"], "cmp_label": str(Comparison(latest["cmp_france"]).label)
+        if latest["cmp_france"] else "", "cmp_color": classify.SIGNIFICANCE.get(latest["cmp_france"], ""),
+        "flag_label": str(FLAG_LABELS[latest["flag"]]) if latest["flag"] else "",
+        "trend": _trend(series, line.trend),
+        "series": {"x": [r["period"] for r in series], "y": [r["value"] for r in series]},
+    }
+
+
 def profile_lines(area, references: list) -> list[dict]:
-    """The profile's lines (indicators.selectors.profiles, as the API reads them) in the pages' row names."""
-    lines = []
-    for line in profiles.profile_lines(area, references):
-        latest = selectors.page_row(line.latest)
-        latest["flag"] = value_flag(latest)
-        series = [selectors.page_row(r) for r in line.series]
-        lines.append({
-            "indicator": line.info, "label": line.info.label(get_language()), "sex": line.sex,
-            "period": line.period, "latest": latest,
-            "references": [selectors.page_row(r) if r is not None else None for r in line.references],
-            "cmp": latest["cmp_france"], "cmp_label": str(Comparison(latest["cmp_france"]).label)
-            if latest["cmp_france"] else "", "cmp_color": classify.SIGNIFICANCE.get(latest["cmp_france"], ""),
-            "flag_label": str(FLAG_LABELS[latest["flag"]]) if latest["flag"] else "",
-            "trend": _trend(series, line.trend),
-            "series": {"x": [r["period"] for r in series], "y": [r["value"] for r in series]},
-        })
-    return lines
+    return [_page_line(line) for line in profiles.profile_lines(area, references)]
+
+
+def _spine(lines: list[dict], spread: list[dict | None], france_at: int | None) -> list[dict]:
+    """The spine chart's rows: the area's value, the level's spread and France's value, for the lines that
+    have all three (the script centres each row on France and puts "better" on the right)."""
+    rows = []
+    for line, s in zip(lines, spread):
+        value = line["latest"]["value"]
+        france = line["references"][france_at] if france_at is not None else None
+        if value is None or s is None or france is None or france["value"] is None or s["count"] < 2:
+            continue
+        line["spread"] = {k: float(s[k]) for k in ("min", "q1", "median", "q3", "max")}
+        rows.append({"label": line["label"], "value": value, "france": france["value"], **line["spread"],
+                     "polarity": line["indicator"].polarity, "color": line["cmp_color"] or "#969696",
+                     "unit": line["indicator"].unit, "count": int(s["count"])})
+    return rows
 
 
 def territory_context(level: str, code: str) -> dict:
     detail = geo_selectors.area_detail(level, code)
     references = [a for _role, a in profiles.distinct_references(profiles.profile_references(detail.area))]
-    lines = profile_lines(detail.area, references)
+    raw = profiles.profile_lines(detail.area, references)
+    lines = [_page_line(line) for line in raw]
+    france_at = next((i for i, a in enumerate(references) if a.level == Level.COUNTRY), None)
+    spine = _spine(lines, profiles.profile_spread(raw, detail.area.level), france_at)
     pyramid = selectors.population_pyramid(detail.area)
     csv_url = reverse("area-profile", args=[level, code]) + "?format=csv"
     return {"detail": detail, "area": detail.area, "code": code, "references": references, "lines": lines,
-            "pyramid": pyramid, "fmt": fmt,
+            "pyramid": pyramid, "fmt": fmt, "spine": spine,
             "pyramid_rows": list(zip(pyramid["bands"], pyramid["men"], pyramid["women"])) if pyramid else [],
             "level_label": Level(detail.area.level).label,
-            "chart_data": {"pyramid": pyramid, "strings": {"men": _("Hommes"), "women": _("Femmes"),
-                                                           "title": _("Pyramide des âges")}},
+            "chart_data": {"pyramid": pyramid, "spine": spine, "strings": {
+                "men": _("Hommes"), "women": _("Femmes"), "title": _("Pyramide des âges"),
+                "spineTitle": _("Le territoire parmi ceux de même niveau, centré sur la France"),
+                "worse": _("← moins bon (ou plus bas)"), "better": _("meilleur (ou plus haut) →"),
+                "range": _("Étendue"), "quartiles": _("25e – 75e centile"), "area": detail.area.name,
+                "france": _("France"), "source": _("Source : Atlas Santé, valeurs publiées")}},
             "csv_url": csv_url, "csv_fr_url": csv_url + "&dialect=excel-fr",
             "compare_url": reverse("atlas:compare") + f"?a={level}:{code}"}
 

@@ -118,6 +118,28 @@ def profile_lines(area: Area, references: list[Area], *, release: int | None = N
     return lines
 
 
+def profile_spread(lines: list[ProfileLine], level: str) -> list[dict | None]:
+    """For each line: how the published values of every area of ``level`` spread for the same indicator,
+    release, period and sex (min, quartiles, max, count), the spine chart's bars. Withheld values are not
+    in it (``public_row`` empties them first), so no bound is drawn from a number that was not published."""
+    if not lines:
+        return []
+    which = Q()
+    for line in lines:
+        which |= Q(indicator_id=line.info.id, release_id=line.latest[_I["release"]], period=line.period,
+                   sex=line.sex)
+    rows = Value.objects.filter(which, area__level=level).order_by().values_list(*ORM_FIELDS)
+    known = [(r[0], r[_I["value"]]) for r in map(public_row, rows.iterator(chunk_size=5000))
+             if r[_I["value"]] is not None]
+    if not known:
+        return [None] * len(lines)
+    values = pd.DataFrame(known, columns=["indicator", "value"]).groupby("indicator")["value"]
+    table = pd.DataFrame({"min": values.min(), "q1": values.quantile(0.25), "median": values.median(),
+                          "q3": values.quantile(0.75), "max": values.max(), "count": values.size()})
+    spread = table.to_dict("index")
+    return [spread.get(line.info.id) for line in lines]
+
+
 def area_profile_lines(level: str, code: str, *, release: int | None = None):
     """(area, [(role, reference area)], lines) of one area (raises geo.selectors.AreaNotFound)."""
     area = area_get(level, code)

@@ -3,6 +3,7 @@ periods, both sexes and each sex, for France, the regions, the 101 departments a
 Finistère, with every flag the pages must show (primary and complementary suppression, masked at source,
 unreliable), and INSEE population estimates by sex and age band for the pyramid."""
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from geo.models import Area, Level
@@ -87,6 +88,8 @@ def publish_territory_set(indicator: Indicator, code: str = "ars-test") -> list[
     release = indicator.publication.release
     Value.objects.bulk_create([_value(release, indicator, t, 40 + i, period, sex)
                                for i, t in enumerate(made) for period in PERIODS for sex in "TMF"])
+    # A published release never changes, so what it holds is cached; this one just did.
+    cache.clear()
     return made
 
 

@@ -262,3 +262,23 @@ def test_a_territory_set_is_a_map_level_with_its_own_shapes_and_profiles(client,
     assert sorted(f["properties"]["code"] for f in geojson["features"]) == ["ars-test:brest", "ars-test:cornouaille"]
     html = client.get("/territoires/territory/ars-test:brest/").content.decode()
     assert "Pays de Brest" in html and "Médecins généralistes" in html
+
+
+def test_the_spine_chart_spreads_the_published_values_of_the_level_and_never_a_withheld_one(client, atlas):
+    from indicators.models import Value
+
+    departments = Value.objects.filter(area__level="department", period="2019", sex="T")
+    # A withheld row whose number a buggy writer left in the table must not stretch the spread.
+    departments.filter(area__code="2A").update(value=99999.0)
+    published = [v for v in departments.filter(suppressed=False).values_list("value", flat=True) if v is not None]
+    response = client.get("/territoires/department/29/")
+    data = json.loads(response.content.decode().split('<script id="atlas-territory-data" type="application/json">')[1]
+                      .split("</script>")[0])
+    [row] = data["spine"]
+    assert row["min"] == min(published) and row["max"] == max(published) and row["count"] == len(published)
+    assert row["min"] <= row["q1"] <= row["median"] <= row["q3"] <= row["max"] and row["max"] < 99999
+    assert row["value"] == departments.get(area__code="29").value and row["france"] is not None
+    assert 'id="spine"' in response.content.decode()
+    assert "99999" not in response.content.decode()
+    # France has no France to be centred on: no spine, no error.
+    assert client.get("/territoires/country/FR/").status_code == 200

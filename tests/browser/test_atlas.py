@@ -235,3 +235,19 @@ def test_a_territory_set_maps_as_a_level_and_its_territories_open_their_profiles
     assert "Pays de Brest" in guarded.locator("h1").inner_text()
     assert guarded.locator("#profile-table tbody tr").count() == 1
     assert_clean(guarded)
+
+
+def test_the_profile_spine_chart_puts_the_area_among_its_level_and_exports(guarded, atlas):
+    guarded.goto(guarded.base_url + "/territoires/department/29/")
+    guarded.wait_for_function("() => !!document.getElementById('spine').data")
+    spine = guarded.locator("#spine")
+    assert spine.locator(".scatterlayer .point").count() == 1
+    x = spine.evaluate("el => el.data[2].x[0]")
+    assert -1 <= x <= 1  # centred on France, scaled to the spread
+    assert "Finistère" in spine.evaluate("el => el.data[2].hovertext[0]")
+    with guarded.expect_download() as download:
+        guarded.locator('button[data-export="spine"][data-format="svg"]').click()
+    svg = open(download.value.path(), encoding="utf-8").read()
+    assert "Médecins généralistes" in svg and "France" in svg
+    screenshot(guarded, "territory-spine")
+    assert_clean(guarded)
