@@ -284,9 +284,12 @@ def profile_lines(area, references: list) -> list[dict]:
 
 def _spine(lines: list[dict], spread: list[dict | None], france_at: int | None) -> list[dict]:
     """The spine chart's rows: the area's value, the level's spread and France's value, for the lines that
-    have all three (the script centres each row on France and puts "better" on the right)."""
+    have all three (the script centres each row on France and puts "better" on the right). Counts are left
+    out: France's count is not a yardstick for an area's."""
     rows = []
     for line, s in zip(lines, spread):
+        if line["indicator"].method == "count":
+            continue
         value = line["latest"]["value"]
         france = line["references"][france_at] if france_at is not None else None
         if value is None or s is None or france is None or france["value"] is None or s["count"] < 2:

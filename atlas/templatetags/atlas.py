@@ -17,7 +17,10 @@ def get(mapping, key):
 
 @register.filter
 def num(value, digits=1):
-    """A number in the page's locale ("1 234,5" in French); "–" when it is not known."""
+    """A number in the page's locale ("1 234,5" in French); "–" when it is not known, including a missing
+    template variable (the engine gives "" for ``ref.value`` when ``ref`` is None)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return fmt(None)
     return fmt(value, int(digits))
 
 

@@ -282,3 +282,14 @@ def test_the_spine_chart_spreads_the_published_values_of_the_level_and_never_a_w
     assert "99999" not in response.content.decode()
     # France has no France to be centred on: no spine, no error.
     assert client.get("/territoires/country/FR/").status_code == 200
+
+
+def test_a_profile_whose_region_has_no_value_shows_a_dash_not_an_error(client, atlas):
+    from indicators.models import Value
+
+    Value.objects.filter(area__level="region", area__code="53").delete()
+    response = client.get("/territoires/department/29/")
+    assert response.status_code == 200
+    row = response.content.decode().split('id="profile-table"')[1].split("</tbody>")[0]
+    assert "<td>–</td>" in row
+    assert client.get("/en/territoires/department/29/").status_code == 200

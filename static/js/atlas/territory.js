@@ -16,11 +16,25 @@
     return function (v) { return sign * (v - row.france) / span; };
   }
 
+  // A title in lines of at most ``width`` characters (plotly does not wrap).
+  function wrap(text, width) {
+    var lines = [""];
+    text.split(" ").forEach(function (word) {
+      var last = lines.length - 1;
+      if (lines[last] && (lines[last] + " " + word).length > width) { lines.push(word); }
+      else { lines[last] = lines[last] ? lines[last] + " " + word : word; }
+    });
+    return lines.join("<br>");
+  }
+
   function drawSpine() {
     var el = document.getElementById("spine");
     var rows = data.spine || [];
     if (!el || !rows.length) { return; }
-    var labels = rows.map(function (r) { return r.label; });
+    // One row per indicator even where two share a name; long names shortened (whole in the hover).
+    var labels = rows.map(function (r, i) { return i; });
+    var narrow = el.clientWidth < 600, room = narrow ? 24 : 58;
+    var names = rows.map(function (r) { return r.label.length > room ? r.label.slice(0, room - 2) + "…" : r.label; });
     var range = { lo: [], width: [] }, box = { lo: [], width: [] }, dots = [];
     rows.forEach(function (row) {
       var at = scaler(row), ends = [at(row.min), at(row.max)].sort(function (a, b) { return a - b; });
@@ -43,15 +57,16 @@
       marker: { size: 11, color: rows.map(function (r) { return r.color; }), line: { color: "#252525", width: 1 } },
     }];
     // Pixels: title and legend above the rows, the axis words and the source below.
-    var top = 84, bottom = 64, height = top + bottom + 30 * rows.length, plot = height - top - bottom;
+    var top = narrow ? 130 : 84, bottom = 64, height = top + bottom + 30 * rows.length, plot = height - top - bottom;
     el.style.height = height + "px";
     var layout = AtlasCharts.frame({
       barmode: "overlay", height: height, margin: { l: 10, r: 10, t: top, b: bottom }, showlegend: true,
       legend: { orientation: "h", x: 0, y: 1 + 8 / plot, yanchor: "bottom" },
       xaxis: { range: [-1.08, 1.08], zeroline: true, zerolinecolor: "#d7191c", zerolinewidth: 2, showticklabels: true,
                tickvals: [0], ticktext: [s.france], fixedrange: true },
-      yaxis: { autorange: "reversed", automargin: true, fixedrange: true },
-    }, s.spineTitle, s.source);
+      yaxis: { automargin: true, fixedrange: true, tickvals: labels, ticktext: names,
+               range: [rows.length - 0.5, -0.5] },
+    }, narrow ? wrap(s.spineTitle, 36) : s.spineTitle, s.source);
     layout.title.y = 1 - 10 / height;
     layout.title.yanchor = "top";
     layout.annotations[layout.annotations.length - 1].y = -40 / plot;
