@@ -46,7 +46,7 @@ def naive_build(level, detail, parent, insets):
 def ensure_geography():
     if Area.objects.filter(level=Level.DEPARTMENT, has_geometry=True).count() < 101:
         print("importing the geography first", file=sys.stderr, flush=True)
-        call_command("import_geography", verbosity=0)
+        call_command("import_geography", verbosity=0, stdout=sys.stderr)  # stdout is the report
 
 
 def national_rows():

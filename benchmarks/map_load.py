@@ -46,7 +46,7 @@ REPEAT_VISIT_BUDGET = 50 * KB
 def ensure_geography():
     if Area.objects.filter(level=Level.DEPARTMENT, has_geometry=True).count() < 101:
         print("importing the geography first", file=sys.stderr, flush=True)
-        call_command("import_geography", verbosity=0)
+        call_command("import_geography", verbosity=0, stdout=sys.stderr)  # stdout is the report
 
 
 def publish_bench_indicator() -> Indicator:
