@@ -65,6 +65,17 @@ ProfileSerializer = inline_serializer("AreaProfile", {
                 "value": serializers.FloatField(allow_null=True, help_text="Value; null when withheld."),
             }, many=True, help_text="The last values, oldest first."),
         }, help_text="Recent trend."),
+        "spread": inline_serializer("ProfileSpread", {
+            "level": serializers.CharField(help_text="The area's level, whose values these are."),
+            "min": serializers.FloatField(help_text="Lowest published value."),
+            "q1": serializers.FloatField(help_text="25th percentile."),
+            "median": serializers.FloatField(help_text="Median."),
+            "q3": serializers.FloatField(help_text="75th percentile."),
+            "max": serializers.FloatField(help_text="Highest published value."),
+            "count": serializers.IntegerField(help_text="Published values (withheld ones are not counted)."),
+        }, allow_null=True, help_text=(
+            "How the published values of every area of the same level spread for the same period and sex "
+            "(the territory page's spine chart); null when none is published.")),
         "release": serializers.IntegerField(help_text="Release of the values."),
     }, many=True, help_text="Every indicator with a value for the area."),
 })

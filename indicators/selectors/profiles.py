@@ -155,6 +155,13 @@ def _brief(row: list | None) -> dict | None:
                                               "denominator", "suppressed", "unreliable")}
 
 
+def _spread(spread: dict | None, level: str) -> dict | None:
+    if spread is None:
+        return None
+    return {"level": level, **{k: float(spread[k]) for k in ("min", "q1", "median", "q3", "max")},
+            "count": int(spread["count"])}
+
+
 def _area_ref(area: Area | None) -> dict | None:
     return {"level": area.level, "code": area.code, "name": area.name} if area is not None else None
 
@@ -165,6 +172,7 @@ def area_profile(level: str, code: str, *, release: int | None = None, language:
     roles = profile_references(area)
     references = distinct_references(roles)
     lines = profile_lines(area, [a for _role, a in references], release=release)
+    spreads = profile_spread(lines, area.level)
     by_pk = {a.pk: i for i, (_role, a) in enumerate(references)}
 
     def brief(line: ProfileLine, role: str) -> dict | None:
@@ -180,8 +188,9 @@ def area_profile(level: str, code: str, *, release: int | None = None, language:
         "compared_to_france": line.latest[_I["compared_to_france"]],
         "trend": {"label": line.trend, "points": [{"period": r[_PERIOD], "value": r[_I["value"]]}
                                                   for r in line.series[-TREND_POINTS:]]},
+        "spread": _spread(spread, area.level),
         "release": line.latest[_I["release"]],
-    } for line in lines]
+    } for line, spread in zip(lines, spreads)]
     return {"area": {"level": area.level, "code": code, "name": area.name},
             "parent": _area_ref(roles["parent"]), "region": _area_ref(roles["region"]),
             "indicators": entries}

@@ -81,3 +81,14 @@ def test_an_unknown_profile_release_or_dialect_is_a_400_naming_it(handmade, api)
     for params, name in (({"release": 999999}, "release"), ({"format": "csv", "dialect": "excel"}, "dialect")):
         response = api.get("/api/v1/profiles/department/29/", params)
         assert response.status_code == 400 and name in response.json()
+
+
+def test_the_profile_gives_the_spread_of_the_levels_published_values_without_the_withheld_ones(handmade, api):
+    profile = api.get("/api/v1/profiles/department/29/").json()
+    hand = next(e for e in profile["indicators"] if e["indicator"] == "taux-main")
+    # Finistère published (168.25); Morbihan withheld although the table holds its numbers: not counted.
+    assert hand["spread"] == {"level": "department", "min": 168.25, "q1": 168.25, "median": 168.25, "q3": 168.25,
+                              "max": 168.25, "count": 1}
+    region = api.get("/api/v1/profiles/region/53/").json()
+    # Bretagne is masked at source: no published regional value, so no spread.
+    assert next(e for e in region["indicators"] if e["indicator"] == "taux-main")["spread"] is None
