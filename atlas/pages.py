@@ -294,20 +294,20 @@ def _spine(lines: list[dict], spread: list[dict | None], france_at: int | None) 
         france = line["references"][france_at] if france_at is not None else None
         if value is None or s is None or france is None or france["value"] is None or s["count"] < 2:
             continue
-        line["spread"] = {k: float(s[k]) for k in ("min", "q1", "median", "q3", "max")}
-        rows.append({"label": line["label"], "value": value, "france": france["value"], **line["spread"],
+        line["spread"] = s
+        rows.append({"label": line["label"], "value": value, "france": france["value"], **s,
                      "polarity": line["indicator"].polarity, "color": line["cmp_color"] or "#969696",
-                     "unit": line["indicator"].unit, "count": int(s["count"])})
+                     "unit": line["indicator"].unit})
     return rows
 
 
 def territory_context(level: str, code: str) -> dict:
     detail = geo_selectors.area_detail(level, code)
-    references = [a for _role, a in profiles.distinct_references(profiles.profile_references(detail.area))]
-    raw = profiles.profile_lines(detail.area, references)
-    lines = [_page_line(line) for line in raw]
+    profile = profiles.profile_of(detail.area)
+    references = [a for _role, a in profile.references]
+    lines = [_page_line(line) for line in profile.lines]
     france_at = next((i for i, a in enumerate(references) if a.level == Level.COUNTRY), None)
-    spine = _spine(lines, profiles.profile_spread(raw, detail.area.level), france_at)
+    spine = _spine(lines, profiles.profile_spread(profile.lines, detail.area.level), france_at)
     pyramid = selectors.population_pyramid(detail.area)
     csv_url = reverse("area-profile", args=[level, code]) + "?format=csv"
     return {"detail": detail, "area": detail.area, "code": code, "references": references, "lines": lines,

@@ -16,10 +16,10 @@ from config.api_csv import table_csv
 from config.api_params import LanguageFromRequestMixin, choice_param, int_param, param_error
 from config.api_renderers import CSVRenderer
 from geo.models import Level
-from geo.selectors import AreaNotFound
+from geo.selectors import AreaNotFound, area_get
 from indicators.api import formats
 from indicators.api.common import cached_csv, cached_json
-from indicators.api.schemas import ErrorResponse, _q
+from indicators.api.schemas import ErrorResponse, _num, _q
 from indicators.selectors import profiles
 from indicators.selectors.values import ValueFilterError
 
@@ -29,13 +29,10 @@ PROFILE_CSV_COLUMNS = (formats.VALUE_CSV_COLUMNS[:2] + ["theme", "role"] + forma
 _BRIEF = inline_serializer("ProfileValue", {
     "area_code": serializers.CharField(help_text="Area code."), "area_name": serializers.CharField(help_text="Name."),
     "area_level": serializers.CharField(help_text="Level."),
-    "value": serializers.FloatField(allow_null=True, help_text="Value; null when withheld."),
-    "lower_ci_95": serializers.FloatField(allow_null=True, help_text="Lower 95% limit."),
-    "upper_ci_95": serializers.FloatField(allow_null=True, help_text="Upper 95% limit."),
-    "lower_ci_99_8": serializers.FloatField(allow_null=True, help_text="Lower 99.8% limit."),
-    "upper_ci_99_8": serializers.FloatField(allow_null=True, help_text="Upper 99.8% limit."),
-    "numerator": serializers.FloatField(allow_null=True, help_text="Events; null when withheld."),
-    "denominator": serializers.FloatField(allow_null=True, help_text="Population; null when withheld."),
+    "value": _num("Value; null when withheld."),
+    "lower_ci_95": _num("Lower 95% limit."), "upper_ci_95": _num("Upper 95% limit."),
+    "lower_ci_99_8": _num("Lower 99.8% limit."), "upper_ci_99_8": _num("Upper 99.8% limit."),
+    "numerator": _num("Events; null when withheld."), "denominator": _num("Population; null when withheld."),
     "suppressed": serializers.BooleanField(help_text="Withheld."),
     "unreliable": serializers.BooleanField(help_text="Too few events."),
 }, allow_null=True, help_text="A value of the same period and sex; null where there is none.")
@@ -82,11 +79,12 @@ ProfileSerializer = inline_serializer("AreaProfile", {
 
 
 def profile_csv(level: str, code: str, release: int | None, dialect: str) -> bytes:
-    area, references, lines = profiles.area_profile_lines(level, code, release=release)
+    profile = profiles.profile_of(area_get(level, code), release=release)
     language, decimal_comma = get_language(), dialect == "excel-fr"
     records = []
-    for line in lines:
-        rows = [("area", line.latest)] + [(role, row) for (role, _a), row in zip(references, line.references) if row]
+    for line in profile.lines:
+        rows = [("area", line.latest)] + [(role, row) for (role, _a), row in zip(profile.references, line.references)
+                                          if row]
         for role, row in rows:
             record = formats.value_csv_record(row, line.info, language, decimal_comma)
             records.append(record[:2] + [line.info.theme, role] + record[2:]

@@ -18,7 +18,7 @@ from geo.models import Area, Level
 from geo.selectors import area_get
 from indicators.models import Sex, Value
 from indicators.selectors.values import (
-    NAMES, ORM_FIELDS, IndicatorInfo, indicator_infos, period_key, public_row, value_pairs,
+    NAMES, ORM_FIELDS, IndicatorInfo, indicator_infos, period_key, public_row, published_value_q, value_pairs,
 )
 from indicators.stats import StatsInputError
 from indicators.stats.trend import recent_trend
@@ -120,31 +120,47 @@ def profile_lines(area: Area, references: list[Area], *, release: int | None = N
 
 def profile_spread(lines: list[ProfileLine], level: str) -> list[dict | None]:
     """For each line: how the published values of every area of ``level`` spread for the same indicator,
-    release, period and sex (min, quartiles, max, count), the spine chart's bars. Withheld values are not
-    in it (``public_row`` empties them first), so no bound is drawn from a number that was not published."""
+    release, period and sex ({min, q1, median, q3, max, count}, plain floats and an int), the spine chart's
+    bars. Withheld values are not in it (``published_value_q``, public_row's rule), so no bound is drawn
+    from a number that was not published."""
     if not lines:
         return []
     which = Q()
     for line in lines:
         which |= Q(indicator_id=line.info.id, release_id=line.latest[_I["release"]], period=line.period,
                    sex=line.sex)
-    rows = Value.objects.filter(which, area__level=level).order_by().values_list(*ORM_FIELDS)
-    known = [(r[0], r[_I["value"]]) for r in map(public_row, rows.iterator(chunk_size=5000))
-             if r[_I["value"]] is not None]
-    if not known:
-        return [None] * len(lines)
-    values = pd.DataFrame(known, columns=["indicator", "value"]).groupby("indicator")["value"]
+    rows = Value.objects.filter(which, published_value_q(), area__level=level).order_by()
+    frame = pd.DataFrame.from_records(rows.values_list("indicator_id", "value"),
+                                      columns=["indicator", "value"]).astype({"value": float})
+    values = frame.groupby("indicator")["value"]
     table = pd.DataFrame({"min": values.min(), "q1": values.quantile(0.25), "median": values.median(),
-                          "q3": values.quantile(0.75), "max": values.max(), "count": values.size()})
-    spread = table.to_dict("index")
+                          "q3": values.quantile(0.75), "max": values.max()}).astype(float)
+    table["count"] = values.size()
+    spread = {i: {**{k: float(v) for k, v in row.items() if k != "count"}, "count": int(row["count"])}
+              for i, row in table.to_dict("index").items()}
     return [spread.get(line.info.id) for line in lines]
 
 
-def area_profile_lines(level: str, code: str, *, release: int | None = None):
-    """(area, [(role, reference area)], lines) of one area (raises geo.selectors.AreaNotFound)."""
-    area = area_get(level, code)
-    references = distinct_references(profile_references(area))
-    return area, references, profile_lines(area, [a for _role, a in references], release=release)
+@dataclass
+class AreaProfile:
+    area: Area
+    roles: dict[str, Area | None]        # parent, region, france (profile_references)
+    references: list[tuple[str, Area]]   # each once, in the order of every line's ``references``
+    lines: list[ProfileLine]
+
+    def reference(self, line: ProfileLine, role: str) -> list | None:
+        """``line``'s row of the area playing ``role`` (None when there is no such area or row)."""
+        area = self.roles[role]
+        at = next((i for i, (_r, a) in enumerate(self.references) if area is not None and a.pk == area.pk), None)
+        return line.references[at] if at is not None else None
+
+
+def profile_of(area: Area, *, release: int | None = None) -> AreaProfile:
+    """The profile of ``area`` beside its parent, region and France (raises ValueFilterError on an unknown
+    release). The API's JSON and CSV and the territory page all start here."""
+    roles = profile_references(area)
+    references = distinct_references(roles)
+    return AreaProfile(area, roles, references, profile_lines(area, [a for _r, a in references], release=release))
 
 
 def _brief(row: list | None) -> dict | None:
@@ -155,42 +171,26 @@ def _brief(row: list | None) -> dict | None:
                                               "denominator", "suppressed", "unreliable")}
 
 
-def _spread(spread: dict | None, level: str) -> dict | None:
-    if spread is None:
-        return None
-    return {"level": level, **{k: float(spread[k]) for k in ("min", "q1", "median", "q3", "max")},
-            "count": int(spread["count"])}
-
-
 def _area_ref(area: Area | None) -> dict | None:
     return {"level": area.level, "code": area.code, "name": area.name} if area is not None else None
 
 
 def area_profile(level: str, code: str, *, release: int | None = None, language: str = "fr") -> dict:
     """The profile of one area as the API's JSON (raises geo.selectors.AreaNotFound)."""
-    area = area_get(level, code)
-    roles = profile_references(area)
-    references = distinct_references(roles)
-    lines = profile_lines(area, [a for _role, a in references], release=release)
-    spreads = profile_spread(lines, area.level)
-    by_pk = {a.pk: i for i, (_role, a) in enumerate(references)}
-
-    def brief(line: ProfileLine, role: str) -> dict | None:
-        ref = roles[role]
-        return _brief(line.references[by_pk[ref.pk]]) if ref is not None and ref.pk in by_pk else None
-
+    profile = profile_of(area_get(level, code), release=release)
+    spreads = profile_spread(profile.lines, profile.area.level)
     entries = [{
         "indicator": line.info.code, "indicator_label": line.info.label(language), "theme": line.info.theme,
         "unit": line.info.unit, "polarity": line.info.polarity, "period": line.period, "sex": line.sex,
-        "simulated": line.info.simulated, "area": _brief(line.latest), "parent": brief(line, "parent"),
-        "region": brief(line, "region"), "france": brief(line, "france"),
+        "simulated": line.info.simulated, "area": _brief(line.latest),
+        **{role: _brief(profile.reference(line, role)) for role in ROLES},
         "compared_to_parent": line.latest[_I["compared_to_parent"]],
         "compared_to_france": line.latest[_I["compared_to_france"]],
         "trend": {"label": line.trend, "points": [{"period": r[_PERIOD], "value": r[_I["value"]]}
                                                   for r in line.series[-TREND_POINTS:]]},
-        "spread": _spread(spread, area.level),
+        "spread": {"level": profile.area.level, **spread} if spread else None,
         "release": line.latest[_I["release"]],
-    } for line, spread in zip(lines, spreads)]
-    return {"area": {"level": area.level, "code": code, "name": area.name},
-            "parent": _area_ref(roles["parent"]), "region": _area_ref(roles["region"]),
+    } for line, spread in zip(profile.lines, spreads)]
+    return {"area": {"level": profile.area.level, "code": code, "name": profile.area.name},
+            "parent": _area_ref(profile.roles["parent"]), "region": _area_ref(profile.roles["region"]),
             "indicators": entries}

@@ -246,6 +246,12 @@ _SUPPRESSED, _SUPPRESSION = _INDEX["suppressed"], _INDEX["suppression"]
 _UNRELIABLE, _NOT_COMPUTABLE = _INDEX["unreliable"], _INDEX["not_computable"]
 
 
+def published_value_q() -> Q:
+    """The rows ``public_row`` leaves a number in, as a filter, for reads that want only published numbers
+    from the database (a spread over a level) without formatting every row: the same rule, same reasons."""
+    return Q(suppressed=False) & ~Q(suppression__in=[reason.value for reason in _REASONS]) & Q(value__isnull=False)
+
+
 def public_row(row: tuple) -> list:
     """One values_list tuple as published: territory codes as <set>:<code>, withheld values emptied, and
     blank comparisons as None."""

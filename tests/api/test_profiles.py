@@ -92,3 +92,14 @@ def test_the_profile_gives_the_spread_of_the_levels_published_values_without_the
     region = api.get("/api/v1/profiles/region/53/").json()
     # Bretagne is masked at source: no published regional value, so no spread.
     assert next(e for e in region["indicators"] if e["indicator"] == "taux-main")["spread"] is None
+
+
+def test_the_published_value_filter_keeps_exactly_the_rows_public_row_leaves_a_number_in(handmade, api):
+    from indicators.models import Value
+    from indicators.selectors.values import NAMES, ORM_FIELDS, public_row, published_value_q
+
+    at = NAMES.index("value")
+    rows = Value.objects.order_by().values_list(*ORM_FIELDS, "pk")
+    by_rule = {row[-1] for row in rows if public_row(row[:-1])[at] is not None}
+    assert set(Value.objects.filter(published_value_q()).values_list("pk", flat=True)) == by_rule
+    assert Value.objects.filter(suppressed=True).exists() and Value.objects.filter(suppression="masked_at_source").exists()
